@@ -1,0 +1,1 @@
+# config/: ini reader, settings table, [databases]/[users], auth_file, snapshots.

@@ -1,0 +1,1 @@
+# protocol/: md5 and SCRAM-SHA-256, both sides.

@@ -1,0 +1,3 @@
+# tests/fuzz/: libFuzzer targets, built with ./configure --enable-fuzzers CC=clang.
+if ENABLE_FUZZERS
+endif

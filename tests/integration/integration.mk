@@ -1,0 +1,1 @@
+# tests/integration/: tests against the harness PostgreSQL (see tests/harness).
