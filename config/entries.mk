@@ -1,0 +1,1 @@
+# config/: [databases] and [users] entries, auth_file.

@@ -1,0 +1,1 @@
+# protocol/: backend and frontend message readers and builders.
