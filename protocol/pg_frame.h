@@ -22,9 +22,14 @@
 struct pg_frame {
 	uint8_t type;          /* message type; 0 for a startup-phase packet */
 	uint32_t len;          /* the length field as sent: body_len + 4 */
-	const uint8_t *body;   /* body_len bytes inside the reader's data */
+	const uint8_t *body;   /* body_len bytes inside the reader's data; for a
+				* startup packet it begins with the 4-byte code */
 	size_t body_len;
 };
+
+/* On PG_ERR_LENGTH every reader below sets r->err_reason and r->err_offset
+ * to the offset (from r->data) of the offending length field, and leaves
+ * the cursor where it was. */
 
 /* Reads one typed message header (5 bytes) without needing its body, for
  * code that streams bodies through. `max_len` bounds the length field.
