@@ -103,7 +103,7 @@ enum cfg_database_change {
 					 * load_balance_hosts, target_session_attrs */
 };
 
-/* Which kinds of setting differ between two entries (names not compared):
+/* Which kinds of setting differ between two entries of the same name:
  * 0 when equivalent; CFG_DB_CHANGE_SERVER set means existing server
  * connections no longer match the entry and must be replaced. */
 unsigned cfg_database_compare(const struct cfg_database *a, const struct cfg_database *b);

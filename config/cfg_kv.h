@@ -54,6 +54,15 @@ void cfg_kv_free_strings(const struct cfg_kv_table *t, void *obj);
  * (strings compared by content, NULL equal only to NULL); 0 when all equal. */
 unsigned cfg_kv_compare(const struct cfg_kv_table *t, const void *a, const void *b);
 
+/* A copy of src into dst (whose previous contents are ignored): numbers
+ * copied, strings duplicated. */
+void cfg_kv_copy(const struct cfg_kv_table *t, void *dst, const void *src);
+
+/* printf into why (truncated to why_size); always returns -1, so a parser
+ * can `return cfg_kv_why(why, why_size, "...", ...);`. */
+int cfg_kv_why(char *why, size_t why_size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Index of s in the NULL-terminated choices (case-insensitive), or -1. */
 int cfg_kv_choice_find(const char *const *choices, const char *s);
 
