@@ -1,20 +1,13 @@
 /* pg_scram: SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL speaks it, both
  * sides: the stored verifier (parse/format), the PBKDF2 key derivation (the
  * expensive step, separate so callers can cache it), the server state
- * machine that checks an application client, and the client state machine
+ * machine that checks an application client and the client state machine
  * that logs in to PostgreSQL. Pure functions over buffers: nonces come in
- * from the caller (pg_scram_random_nonce makes one), messages go out into a
- * caller-owned pg_buf, errors carry a static reason. Channel binding
- * (SCRAM-SHA-256-PLUS, gs2 flag "p=") is refused for now; the gs2 flag is
- * kept per exchange so it can be added. Wrapping the messages in
- * SASLInitialResponse / AuthenticationSASL* frames is pg_frontend's and
- * pg_backend's job, not this module's.
- *
- * Passwords are used as raw bytes. An ASCII password is what SASLprep would
- * produce anyway; a non-ASCII one is not normalised, which matches PostgreSQL
- * when the password is already in SASLprep form or when SASLprep fails on it
- * (PostgreSQL then also uses the raw bytes), and differs from PostgreSQL
- * otherwise (e.g. a password containing non-NFKC characters). */
+ * from the caller, messages go out into a caller-owned pg_buf, errors carry
+ * a static reason. Channel binding (-PLUS, gs2 flag "p=") is refused for
+ * now; the gs2 flag is kept per exchange so it can be added. Framing the
+ * messages in SASL* / AuthenticationSASL* is pg_frontend's and pg_backend's
+ * job. */
 #ifndef CORRAL_PROTOCOL_PG_SCRAM_H
 #define CORRAL_PROTOCOL_PG_SCRAM_H
 
@@ -79,9 +72,16 @@ const char *pg_scram_result_name(enum pg_scram_result res);
 
 /* PBKDF2-HMAC-SHA-256 of password over salt for `iterations` rounds, then
  * ClientKey, StoredKey, ServerKey. Costs `iterations` HMACs: callers on an
- * event loop cache the result per secret. Preconditions: salt_len >= 1,
- * 1 <= iterations <= PG_SCRAM_MAX_ITERATIONS. 0: *out filled. -1: OpenSSL
- * failed or a precondition does not hold; *out undefined. */
+ * event loop cache the result per secret. Preconditions: salt_len 1..
+ * PG_SCRAM_SALT_MAX, 1 <= iterations <= PG_SCRAM_MAX_ITERATIONS. 0: *out
+ * filled. -1: OpenSSL failed or a precondition does not hold; *out
+ * undefined.
+ *
+ * The password is used as raw bytes, without SASLprep. An ASCII password
+ * is what SASLprep would produce anyway; a non-ASCII one is not normalised,
+ * which matches PostgreSQL when the password is already in SASLprep form or
+ * when SASLprep fails on it (PostgreSQL then uses the raw bytes too), and
+ * differs otherwise (e.g. a password with non-NFKC characters). */
 int pg_scram_keys_derive(const char *password, const uint8_t *salt, size_t salt_len,
 			 uint32_t iterations, struct pg_scram_keys *out)
 	__attribute__((warn_unused_result));
@@ -191,8 +191,8 @@ struct pg_scram_client {
 };
 
 /* Starts an exchange that proves knowledge of password (copied; the copy is
- * wiped by _fini). PBKDF2 runs inside pg_scram_client_handle_first, with
- * the server's salt and iteration count. */
+ * wiped by _fini; raw bytes, see pg_scram_keys_derive). PBKDF2 runs inside
+ * pg_scram_client_handle_first, with the server's salt and iteration count. */
 void pg_scram_client_init_password(struct pg_scram_client *c, const char *password);
 /* Starts an exchange with ready keys: *v's salt, iterations, StoredKey and
  * ServerKey plus the matching ClientKey (the passthrough case: a verifier
