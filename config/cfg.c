@@ -29,6 +29,12 @@ struct load {
 	struct where *where;    /* one per settings table row */
 };
 
+/* Where the setting called name (a table row) was last set. */
+static struct where *where_of(const struct load *ld, const char *name)
+{
+	return &ld->where[cfg_setting_find(name) - cfg_setting_at(0)];
+}
+
 static void add_file(void *ctx, const char *path)
 {
 	struct cfg *cfg = ((struct load *)ctx)->cfg;
@@ -54,7 +60,7 @@ static int on_setting(struct load *ld, const struct cfg_ini_entry *e, struct cfg
 			? " (';' and '#' start a comment only at the start of a line)" : "";
 		return cfg_error_set(err, e->file, e->line, "%s%s", why, hint);
 	}
-	struct where *w = &ld->where[cfg_setting_find(e->key) - cfg_setting_at(0)];
+	struct where *w = where_of(ld, e->key);
 	free(w->file);
 	w->file = xstrdup(e->file);
 	w->line = e->line;
@@ -175,7 +181,7 @@ __attribute__((format(printf, 4, 5)))
 static int fail_at(const struct load *ld, const char *setting, struct cfg_error *err,
 		   const char *fmt, ...)
 {
-	const struct where *w = &ld->where[cfg_setting_find(setting) - cfg_setting_at(0)];
+	const struct where *w = where_of(ld, setting);
 	char msg[sizeof err->msg];
 	va_list ap;
 	va_start(ap, fmt);
@@ -188,8 +194,8 @@ static int validate_pools(const struct load *ld, struct cfg_error *err)
 {
 	const struct cfg_settings *s = &ld->cfg->settings;
 	if (s->min_pool_size > s->default_pool_size) {
-		const char *blame = ld->where[cfg_setting_find("min_pool_size") - cfg_setting_at(0)].file
-			? "min_pool_size" : "default_pool_size";
+		const char *blame = where_of(ld, "min_pool_size")->file ? "min_pool_size"
+									  : "default_pool_size";
 		return fail_at(ld, blame, err, "min_pool_size %d is larger than default_pool_size %d",
 			       s->min_pool_size, s->default_pool_size);
 	}
@@ -197,9 +203,9 @@ static int validate_pools(const struct load *ld, struct cfg_error *err)
 		const struct cfg_database *db = &ld->cfg->databases[i];
 		int size = db->pool_size >= 0 ? db->pool_size : s->default_pool_size;
 		if (db->min_pool_size > size)
-			return cfg_error_set(err, ld->top, 0,
-					     "database '%s': min_pool_size %d is larger than its pool size %d",
-					     db->name, db->min_pool_size, size);
+			return cfg_error_set(err, ld->top, 0, "database '%s': min_pool_size %d is "
+					     "larger than its pool size %d", db->name, db->min_pool_size,
+					     size);
 	}
 	return 0;
 }
@@ -213,18 +219,16 @@ static int validate(const struct load *ld, struct cfg_error *err)
 	bool password = s->auth_type == CFG_AUTH_PLAIN || s->auth_type == CFG_AUTH_MD5
 			|| s->auth_type == CFG_AUTH_SCRAM_SHA_256;
 	char buf[CFG_SETTING_FMT_SIZE];
-	const char *auth_type = cfg_setting_format(s, cfg_setting_find("auth_type"), buf);
 	if (password && !*s->auth_file && !*s->auth_user)
 		return fail_at(ld, "auth_type", err,
 			       "auth_type %s needs auth_file or auth_user (no user could log in)",
-			       auth_type);
+			       cfg_setting_format(s, cfg_setting_find("auth_type"), buf));
 	if (s->auth_type == CFG_AUTH_HBA && !*s->auth_hba_file)
 		return fail_at(ld, "auth_type", err, "auth_type hba needs auth_hba_file");
 	if (s->client_tls_sslmode != CFG_SSLMODE_DISABLE
 	    && (!*s->client_tls_key_file || !*s->client_tls_cert_file))
-		return fail_at(ld, "client_tls_sslmode", err,
-			       "client_tls_sslmode %s needs client_tls_key_file and client_tls_cert_file",
-			       cfg_setting_format(s, cfg_setting_find("client_tls_sslmode"), buf));
+		return fail_at(ld, "client_tls_sslmode", err, "client_tls_sslmode %s needs "
+			       "client_tls_key_file and client_tls_cert_file", cfg_setting_format(s, cfg_setting_find("client_tls_sslmode"), buf));
 	return 0;
 }
 
@@ -406,7 +410,9 @@ static void merge(struct diff *d, const void *old, size_t n_old, const void *new
 	const char *a = old, *b = new;
 	size_t i = 0, j = 0;
 	while (i < n_old || j < n_new) {
-		int c = i == n_old ? 1 : j == n_new ? -1 : strcmp(name_of(a + i * size), name_of(b + j * size));
+		int c = i == n_old   ? 1
+			: j == n_new ? -1
+				     : strcmp(name_of(a + i * size), name_of(b + j * size));
 		if (c < 0)
 			pair(d, a + i++ * size, NULL);
 		else if (c > 0)
