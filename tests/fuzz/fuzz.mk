@@ -17,7 +17,8 @@ FUZZ_COMPILE_FLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_LINK_LIBS = config/libconfig.a protocol/libprotocol.a util/libutil.a $(OPENSSL_LIBS)
 
-noinst_PROGRAMS += tests/fuzz/fuzz_frame tests/fuzz/fuzz_startup tests/fuzz/fuzz_messages
+noinst_PROGRAMS += tests/fuzz/fuzz_frame tests/fuzz/fuzz_startup tests/fuzz/fuzz_messages \
+	tests/fuzz/fuzz_ini
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_frame_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LINK_FLAGS)
@@ -30,4 +31,8 @@ tests_fuzz_fuzz_messages_SOURCES = tests/fuzz/fuzz_messages.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_messages_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_messages_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_messages_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_ini_SOURCES = tests/fuzz/fuzz_ini.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_ini_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_ini_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_ini_LDADD = $(FUZZ_LINK_LIBS)
 endif

@@ -213,7 +213,8 @@ static void parse_negotiate(const uint8_t *data, size_t size)
 	struct pg_buf b;
 	pg_buf_init(&b);
 	pg_startup_build_negotiate(&b, n.newest_minor, names, n.noptions);
-	FUZZ_CHECK(b.len == PG_HEADER_SIZE + size && b.data[0] == PG_MSG_NEGOTIATE_PROTOCOL);
+	FUZZ_CHECK(b.len == PG_HEADER_SIZE + size);
+	FUZZ_CHECK(b.data[0] == PG_MSG_NEGOTIATE_PROTOCOL);
 	FUZZ_CHECK(memcmp(b.data + PG_HEADER_SIZE, data, size) == 0);
 	pg_buf_fini(&b);
 	free(names);
