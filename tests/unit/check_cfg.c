@@ -245,8 +245,8 @@ START_TEST(test_auth_rules_accept)
 		"[pgbouncer]\nauth_type = cert\n",
 		"[pgbouncer]\nauth_user = pgb\n",
 		"[pgbouncer]\nauth_type = hba\nauth_hba_file = hba.conf\n",
-		"[pgbouncer]\nauth_type = trust\nclient_tls_sslmode = prefer\n"
-		"client_tls_key_file = k\nclient_tls_cert_file = c\n",
+		("[pgbouncer]\nauth_type = trust\nclient_tls_sslmode = prefer\n"
+		 "client_tls_key_file = k\nclient_tls_cert_file = c\n"),
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		struct cfg *cfg = NULL;
