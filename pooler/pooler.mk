@@ -1,10 +1,19 @@
-# pooler/: the corral daemon.
-bin_PROGRAMS += corral
-corral_SOURCES = \
-	pooler/main.c \
+# pooler/: the corral daemon. Everything but main.c goes into libpooler.a so
+# unit tests (tests/unit/check_<module>.c) can link single modules.
+noinst_LIBRARIES += pooler/libpooler.a
+pooler_libpooler_a_SOURCES = \
 	pooler/corral.c pooler/corral.h \
 	pooler/daemon.c pooler/daemon.h \
 	pooler/log.c pooler/log.h
+pooler_libpooler_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+
+bin_PROGRAMS += corral
+corral_SOURCES = pooler/main.c
 corral_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
-corral_LDADD = config/libconfig.a protocol/libprotocol.a util/libutil.a \
+corral_LDADD = $(POOLER_LDADD)
+
+# What the daemon and pooler unit tests link with.
+POOLER_LDADD = pooler/libpooler.a config/libconfig.a protocol/libprotocol.a util/libutil.a \
 	$(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+POOLER_UNIT_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
+POOLER_UNIT_LDADD = $(POOLER_LDADD) $(CHECK_LIBS)
