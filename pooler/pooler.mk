@@ -10,10 +10,10 @@ pooler_libpooler_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 bin_PROGRAMS += corral
 corral_SOURCES = pooler/main.c
 corral_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
-corral_LDADD = $(POOLER_LDADD)
+corral_LDADD = $(POOLER_LIBS)
 
 # What the daemon and pooler unit tests link with.
-POOLER_LDADD = pooler/libpooler.a config/libconfig.a protocol/libprotocol.a util/libutil.a \
+POOLER_LIBS = pooler/libpooler.a config/libconfig.a protocol/libprotocol.a util/libutil.a \
 	$(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
-POOLER_UNIT_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
-POOLER_UNIT_LDADD = $(POOLER_LDADD) $(CHECK_LIBS)
+POOLER_TEST_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
+POOLER_TEST_LIBS = $(POOLER_LIBS) $(CHECK_LIBS)
