@@ -4,7 +4,10 @@ noinst_LIBRARIES += pooler/libpooler.a
 pooler_libpooler_a_SOURCES = \
 	pooler/corral.c pooler/corral.h \
 	pooler/daemon.c pooler/daemon.h \
-	pooler/log.c pooler/log.h
+	pooler/log.c pooler/log.h \
+	pooler/list.h \
+	pooler/iobuf.c pooler/iobuf.h \
+	pooler/stream.c pooler/stream.h
 pooler_libpooler_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += corral

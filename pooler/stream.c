@@ -1,0 +1,395 @@
+/* stream: message handling, forwarding and back-pressure for one socket
+ * (see stream.h). The buffer invariant: in->data[start, start + pending)
+ * is handled and waits to go to the peer; in->data[start + pending, end)
+ * is not handled yet (or is the rest of a message whose body streams). */
+#include "pooler/stream.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <event2/event.h>
+
+#include "pooler/iobuf.h"
+
+static void stream_on_readable(evutil_socket_t fd, short what, void *arg);
+static void stream_on_writable(evutil_socket_t fd, short what, void *arg);
+static void process(struct stream *s);
+
+int stream_init(struct stream *s, const struct stream_env *env, int fd,
+		const struct stream_ops *ops, void *owner)
+{
+	memset(s, 0, sizeof *s);
+	s->fd = fd;
+	s->env = env;
+	s->ops = ops;
+	s->owner = owner;
+	pg_buf_init(&s->out);
+	s->ev_read = event_new(env->base, fd, EV_READ | EV_PERSIST, stream_on_readable, s);
+	s->ev_write = event_new(env->base, fd, EV_WRITE | EV_PERSIST, stream_on_writable, s);
+	if (s->ev_read == NULL || s->ev_write == NULL) {
+		if (s->ev_read)
+			event_free(s->ev_read);
+		if (s->ev_write)
+			event_free(s->ev_write);
+		s->ev_read = s->ev_write = NULL;
+		s->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void set_reading(struct stream *s, bool on)
+{
+	if (s->reading == on || s->fd == -1)
+		return;
+	s->reading = on;
+	if (on)
+		event_add(s->ev_read, NULL);
+	else
+		event_del(s->ev_read);
+}
+
+static void set_writing(struct stream *s, bool on)
+{
+	if (s->writing == on || s->fd == -1)
+		return;
+	s->writing = on;
+	if (on)
+		event_add(s->ev_write, NULL);
+	else
+		event_del(s->ev_write);
+}
+
+void stream_start_reading(struct stream *s)
+{
+	if (!s->blocked)
+		set_reading(s, true);
+}
+
+void stream_link(struct stream *a, struct stream *b)
+{
+	a->peer = b;
+	b->peer = a;
+}
+
+void stream_unlink(struct stream *s)
+{
+	struct stream *p = s->peer;
+	if (p == NULL)
+		return;
+	if (p->waiting_src == s)
+		p->waiting_src = NULL;
+	if (s->waiting_src == p)
+		s->waiting_src = NULL;
+	p->peer = NULL;
+	s->peer = NULL;
+}
+
+/* Drop len bytes at absolute offset off of the buffer (unsent bytes before
+ * it stay where they are). */
+static void drop_range(struct stream *s, uint32_t off, uint32_t len)
+{
+	struct iobuf *b = s->in;
+	if (off == b->start) {
+		b->start += len;
+		return;
+	}
+	memmove(b->data + off, b->data + off + len, b->end - off - len);
+	b->end -= len;
+}
+
+/* Give the buffer back when nothing is left in it: an idle connection
+ * holds no buffer. */
+static void release_if_empty(struct stream *s)
+{
+	if (s->in && iobuf_used(s->in) == 0) {
+		iobuf_put(s->env->buffers, s->in);
+		s->in = NULL;
+	}
+}
+
+/* A failed read or write, or a protocol violation: the owner closes. */
+static void fail(struct stream *s, int err, const char *reason)
+{
+	set_reading(s, false);
+	set_writing(s, false);
+	s->ops->on_error(s->owner, s, err, reason);
+}
+
+enum send_result { SEND_DONE, SEND_BLOCKED, SEND_FAILED };
+
+/* send(2) as much of [p, p+len) as the socket takes; *sent counts it. */
+static enum send_result send_some(struct stream *dst, const uint8_t *p, size_t len, size_t *sent)
+{
+	*sent = 0;
+	while (*sent < len) {
+		ssize_t n = send(dst->fd, p + *sent, len - *sent, MSG_NOSIGNAL);
+		if (n > 0) {
+			*sent += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		return SEND_FAILED;
+	}
+	dst->bytes_out += *sent;
+	return *sent == len ? SEND_DONE : SEND_BLOCKED;
+}
+
+/* Send dst's own queued output. SEND_FAILED has already told dst's owner. */
+static enum send_result flush_out(struct stream *dst)
+{
+	if (dst->out_sent == dst->out.len)
+		return SEND_DONE;
+	size_t sent;
+	enum send_result r = send_some(dst, dst->out.data + dst->out_sent,
+				       dst->out.len - dst->out_sent, &sent);
+	dst->out_sent += sent;
+	if (r == SEND_DONE) {
+		/* Own output is rare; free it so an idle connection holds nothing. */
+		pg_buf_fini(&dst->out);
+		dst->out_sent = 0;
+	} else if (r == SEND_FAILED) {
+		fail(dst, errno, NULL);
+	}
+	return r;
+}
+
+/* Send s's pending bytes to its peer. SEND_BLOCKED: s stops reading and
+ * waits for the peer's socket; SEND_FAILED: the peer's owner was told (and
+ * may have closed s as well). */
+static enum send_result flush_pending(struct stream *s)
+{
+	struct stream *dst = s->peer;
+	if (s->pending == 0)
+		return SEND_DONE;
+	if (dst == NULL) {
+		/* Nobody to send to any more (peer closed): the bytes are moot. */
+		s->in->start += s->pending;
+		s->pending = 0;
+		return SEND_DONE;
+	}
+	enum send_result r = flush_out(dst);
+	size_t sent = 0;
+	if (r == SEND_DONE) {
+		r = send_some(dst, s->in->data + s->in->start, s->pending, &sent);
+		s->in->start += (uint32_t)sent;
+		s->pending -= (uint32_t)sent;
+		if (r == SEND_FAILED)
+			fail(dst, errno, NULL);
+	}
+	if (r == SEND_BLOCKED) {
+		s->blocked = true;
+		set_reading(s, false);
+		dst->waiting_src = s;
+		set_writing(dst, true);
+	}
+	return r;
+}
+
+/* Decide about one message at absolute offset off with avail bytes from
+ * there. Returns false to stop handling (need bytes, paused, closed). */
+static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
+{
+	struct iobuf *b = s->in;
+	struct pg_reader r;
+	struct pg_frame f;
+	uint32_t total;
+	pg_reader_init(&r, b->data + off, avail);
+	enum pg_result res;
+	if (s->startup) {
+		res = pg_frame_read_startup(&r, s->env->max_packet_size, &f);
+		total = res == PG_OK ? f.len : (avail >= 4 ? pg_load_u32(b->data + off) : 0);
+	} else {
+		res = pg_frame_read_header(&r, s->env->max_packet_size, &f);
+		total = res == PG_OK ? f.len + 1 : 0;
+		if (res == PG_OK && avail >= total)
+			f.body = b->data + off + PG_HEADER_SIZE;
+	}
+	if (res == PG_ERR_LENGTH || res == PG_ERR_FORMAT) {
+		fail(s, -1, r.err_reason);
+		return false;
+	}
+	if (res == PG_NEED_MORE && (!s->startup || total == 0))
+		return false;
+	enum stream_verdict v = res == PG_NEED_MORE ? STREAM_NEED_BODY : s->ops->on_message(s->owner, s, &f);
+	uint32_t here = total < avail ? total : avail;
+	switch (v) {
+	case STREAM_FORWARD:
+	case STREAM_FORWARD_LAST:
+		s->pending += here;
+		s->body_left = total - here;
+		s->body_forwarded = true;
+		if (v == STREAM_FORWARD_LAST) {
+			s->paused = true;
+			s->flushed_hook = true;
+			return false;
+		}
+		return true;
+	case STREAM_CONSUMED:
+		drop_range(s, off, total);
+		return true;
+	case STREAM_DISCARD:
+		drop_range(s, off, here);
+		s->body_left = total - here;
+		s->body_forwarded = false;
+		return true;
+	case STREAM_NEED_BODY:
+		if (avail < total) {
+			s->in = iobuf_make_room(s->env->buffers, b, (size_t)(off - b->start) + total);
+			return false;
+		}
+		/* Whole already: the handler must decide; treat as a violation. */
+		fail(s, -1, "message handler asked for a body it already has");
+		return false;
+	case STREAM_PAUSE:
+		s->paused = true;
+		return false;
+	case STREAM_STOP:
+		return false;
+	}
+	return false;
+}
+
+/* Handle buffered messages, then send what was forwarded. */
+static void handle_buffered(struct stream *s)
+{
+	while (s->fd != -1 && s->in) {
+		struct iobuf *b = s->in;
+		uint32_t off = b->start + s->pending;
+		uint32_t avail = b->end - off;
+		if (s->body_left > 0) {
+			if (avail == 0)
+				break;
+			uint32_t n = avail < s->body_left ? avail : s->body_left;
+			if (s->body_forwarded)
+				s->pending += n;
+			else
+				drop_range(s, off, n);
+			s->body_left -= n;
+			continue;
+		}
+		if (s->paused || avail == 0 || !handle_one(s, off, avail))
+			break;
+	}
+}
+
+static void process(struct stream *s)
+{
+	if (s->in_process) {
+		s->reprocess = true;
+		return;
+	}
+	s->in_process = true;
+	do {
+		s->reprocess = false;
+		handle_buffered(s);
+		if (s->fd == -1 || flush_pending(s) != SEND_DONE)
+			break;
+		release_if_empty(s);
+		if (s->flushed_hook) {
+			s->flushed_hook = false;
+			s->ops->on_flushed(s->owner, s);
+		}
+	} while (s->reprocess && s->fd != -1);
+	s->in_process = false;
+}
+
+void stream_resume(struct stream *s)
+{
+	if (s->fd == -1)
+		return;
+	s->paused = false;
+	if (!s->blocked)
+		set_reading(s, true);
+	process(s);
+}
+
+static void stream_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	struct iobuf_pool *pool = s->env->buffers;
+	if (s->in == NULL)
+		s->in = iobuf_get(pool);
+	if (iobuf_space(s->in) == 0) {
+		if (s->in->start == 0) {
+			/* Full of bytes we may not handle yet (paused): wait. */
+			set_reading(s, false);
+			return;
+		}
+		s->in = iobuf_make_room(pool, s->in, iobuf_used(s->in));
+	}
+	ssize_t n;
+	do
+		n = recv(fd, s->in->data + s->in->end, iobuf_space(s->in), 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		release_if_empty(s);
+		return;
+	}
+	if (n <= 0) {
+		fail(s, n == 0 ? 0 : errno, NULL);
+		return;
+	}
+	s->in->end += (uint32_t)n;
+	s->bytes_in += (uint64_t)n;
+	process(s);
+}
+
+static void stream_on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *dst = arg;
+	if (flush_out(dst) != SEND_DONE)
+		return;
+	struct stream *src = dst->waiting_src;
+	set_writing(dst, false);
+	if (src == NULL)
+		return;
+	dst->waiting_src = NULL;
+	src->blocked = false;
+	if (!src->paused)
+		set_reading(src, true);
+	process(src);
+}
+
+void stream_send_out(struct stream *s)
+{
+	if (s->fd == -1 || s->writing)
+		return;
+	if (flush_out(s) == SEND_BLOCKED)
+		set_writing(s, true);
+}
+
+bool stream_has_unsent(const struct stream *s)
+{
+	return s->out_sent < s->out.len || (s->peer && s->peer->pending > 0);
+}
+
+void stream_close(struct stream *s)
+{
+	if (s->fd == -1)
+		return;
+	if (s->out_sent < s->out.len) {
+		size_t sent;
+		(void)send_some(s, s->out.data + s->out_sent, s->out.len - s->out_sent, &sent);
+	}
+	struct stream *src = s->waiting_src;
+	stream_unlink(s);
+	if (src)
+		src->blocked = false;  /* it has nobody to send to now */
+	event_free(s->ev_read);
+	event_free(s->ev_write);
+	s->ev_read = s->ev_write = NULL;
+	close(s->fd);
+	s->fd = -1;
+	s->reading = s->writing = false;
+	iobuf_put(s->env->buffers, s->in);
+	s->in = NULL;
+	s->pending = 0;
+	s->body_left = 0;
+	pg_buf_fini(&s->out);
+	s->out_sent = 0;
+}
