@@ -1,16 +1,36 @@
-/* corral: event loop, signals and reload around the config snapshot (see
- * corral.h). Listeners and pools join this struct as the pooler lands. */
+/* corral: the loop's state and its lifecycle: start (listeners, buffers,
+ * tables), signals (SIGINT/SIGTERM stop, SIGHUP reload), the reaper that
+ * frees closed connections at the end of a loop turn, and shutdown. */
 #include "pooler/corral.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "config/cfg.h"
+#include "pooler/cancel_map.h"
+#include "pooler/client.h"
+#include "pooler/listener.h"
 #include "pooler/log.h"
+#include "pooler/pool.h"
+#include "pooler/scram_cache.h"
+#include "pooler/server.h"
+
+/* Free buffers kept for reuse: enough for a burst, bounded for memory. */
+#define IOBUF_MAX_FREE 1024
+
+uint64_t corral_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 /* Point the log sink at what the command line and cfg ask for. */
 static int apply_log_settings(const struct corral_options *opts, const struct cfg *cfg)
@@ -54,8 +74,11 @@ int corral_reload(struct corral *c)
 	if (apply_log_settings(&c->opts, next) != 0)
 		log_error("reload: cannot open logfile '%s': %m; logging continues as before",
 			  next->settings.logfile);
+	if (c->listeners)
+		listener_set_update(c->listeners, &next->settings);
 	cfg_free(c->cfg);
 	c->cfg = next;
+	c->env.max_packet_size = (uint32_t)next->settings.max_packet_size;
 	return 0;
 }
 
@@ -73,37 +96,106 @@ static void corral_on_sighup(evutil_socket_t sig, short what, void *arg)
 	corral_reload(c);
 }
 
+static void corral_on_accept(void *ctx, int fd, const struct sockaddr *addr, socklen_t len,
+			     bool is_unix)
+{
+	client_accept(ctx, fd, addr, is_unix);
+}
+
+static void reap(struct corral *c)
+{
+	struct list_node *n;
+	while ((n = list_first(&c->dead_clients)) != NULL)
+		client_free(list_entry(n, struct client, node));
+	while ((n = list_first(&c->dead_servers)) != NULL)
+		server_free(list_entry(n, struct server, node));
+}
+
+static void corral_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	reap(arg);
+}
+
+void corral_schedule_reap(struct corral *c)
+{
+	event_active(c->reaper, EV_TIMEOUT, 0);
+}
+
+/* Events and tables that exist before the first client. */
+static int start_loop(struct corral *c, char *why, size_t why_size)
+{
+	const struct cfg_settings *s = &c->cfg->settings;
+	c->base = event_base_new();
+	if (c->base == NULL)
+		return snprintf(why, why_size, "cannot create the event loop (libevent)"), -1;
+	c->on_sigint = evsignal_new(c->base, SIGINT, corral_on_stop_signal, c);
+	c->on_sigterm = evsignal_new(c->base, SIGTERM, corral_on_stop_signal, c);
+	c->on_sighup = evsignal_new(c->base, SIGHUP, corral_on_sighup, c);
+	c->reaper = event_new(c->base, -1, 0, corral_on_reap, c);
+	if (!c->on_sigint || !c->on_sigterm || !c->on_sighup || !c->reaper ||
+	    evsignal_add(c->on_sigint, NULL) || evsignal_add(c->on_sigterm, NULL) ||
+	    evsignal_add(c->on_sighup, NULL))
+		return snprintf(why, why_size, "cannot install signal handlers (libevent)"), -1;
+	signal(SIGPIPE, SIG_IGN);
+	c->dns = evdns_base_new(c->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+					 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (c->dns == NULL)
+		log_warning("no DNS resolver configured (resolv.conf); [databases] hosts must be addresses");
+	iobuf_pool_init(&c->buffers, (uint32_t)s->pkt_buf, IOBUF_MAX_FREE);
+	c->env.base = c->base;
+	c->env.buffers = &c->buffers;
+	c->env.max_packet_size = (uint32_t)s->max_packet_size;
+	if (session_param_set_init(&c->tracked, s->track_extra_parameters, why, why_size) != 0)
+		return -1;
+	c->scram = scram_cache_new(SCRAM_CACHE_DEFAULT_CAPACITY, NULL, NULL);
+	c->cancel = cancel_map_new();
+	return 0;
+}
+
+/* Make room for max_client_conn plus the servers; warn when we cannot. */
+static void raise_fd_limit(const struct cfg *cfg)
+{
+	const struct cfg_settings *s = &cfg->settings;
+	long needed = (long)s->max_client_conn + (long)s->default_pool_size * 4 + 64;
+	char why[256];
+	long got = listener_raise_fd_limit(needed, why, sizeof why);
+	if (got < 0)
+		log_warning("%s", why);
+	else if (got < needed)
+		log_warning("max_client_conn %d needs about %ld file descriptors, only %ld are "
+			    "allowed; raise the hard limit (ulimit -Hn, LimitNOFILE)",
+			    s->max_client_conn, needed, got);
+}
+
 int corral_init(struct corral *c, const struct corral_options *opts, struct cfg *cfg,
 		char *why, size_t why_size)
 {
 	memset(c, 0, sizeof *c);
 	c->opts = *opts;
 	c->cfg = cfg;
+	list_init(&c->pools);
+	list_init(&c->login_clients);
+	list_init(&c->dead_clients);
+	list_init(&c->dead_servers);
 	if (apply_log_settings(opts, cfg) != 0) {
 		snprintf(why, why_size, "cannot open logfile '%s': %s", cfg->settings.logfile,
 			 strerror(errno));
 		return -1;
 	}
-	c->base = event_base_new();
-	if (c->base == NULL) {
-		snprintf(why, why_size, "cannot create the event loop (libevent)");
+	if (start_loop(c, why, why_size) != 0)
 		return -1;
-	}
-	c->on_sigint = evsignal_new(c->base, SIGINT, corral_on_stop_signal, c);
-	c->on_sigterm = evsignal_new(c->base, SIGTERM, corral_on_stop_signal, c);
-	c->on_sighup = evsignal_new(c->base, SIGHUP, corral_on_sighup, c);
-	if (!c->on_sigint || !c->on_sigterm || !c->on_sighup || evsignal_add(c->on_sigint, NULL) ||
-	    evsignal_add(c->on_sigterm, NULL) || evsignal_add(c->on_sighup, NULL)) {
-		snprintf(why, why_size, "cannot install signal handlers (libevent)");
+	raise_fd_limit(cfg);
+	if (listener_set_open(&c->listeners, c->base, &cfg->settings, corral_on_accept, c, why,
+			      why_size) != 0)
 		return -1;
-	}
-	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < listener_set_count(c->listeners); i++)
+		log_info("listening on %s", listener_set_name(c->listeners, i));
 	return 0;
 }
 
 int corral_run(struct corral *c)
 {
-	log_info("corral ready: %zu database%s configured, pid %d; pooling is not served yet",
+	log_info("corral %s ready: %zu database%s configured, pid %d", PACKAGE_VERSION,
 		 c->cfg->database_count, c->cfg->database_count == 1 ? "" : "s", (int)getpid());
 	if (event_base_dispatch(c->base) == -1) {
 		log_error("event loop failed");
@@ -112,14 +204,46 @@ int corral_run(struct corral *c)
 	return 0;
 }
 
+/* Close every connection (clients first, so servers see them leave). */
+static void close_all(struct corral *c)
+{
+	struct list_node *n, *tmp, *m, *mtmp;
+	list_for_each_safe(n, tmp, &c->login_clients)
+		client_close(list_entry(n, struct client, node), "corral is shutting down");
+	list_for_each_safe(n, tmp, &c->pools) {
+		struct pool *p = list_entry(n, struct pool, node);
+		struct list_node *client_lists[] = { &p->welcome_clients, &p->idle_clients,
+						     &p->waiting_clients, &p->active_clients };
+		for (size_t i = 0; i < sizeof client_lists / sizeof client_lists[0]; i++)
+			list_for_each_safe(m, mtmp, client_lists[i])
+				client_fatal(list_entry(m, struct client, node), "57P01",
+					     "corral is shutting down");
+		struct list_node *server_lists[] = { &p->idle_servers, &p->active_servers,
+						     &p->opening_servers };
+		for (size_t i = 0; i < sizeof server_lists / sizeof server_lists[0]; i++)
+			list_for_each_safe(m, mtmp, server_lists[i])
+				server_close(list_entry(m, struct server, node), "corral is shutting down");
+	}
+	reap(c);
+	while ((n = list_first(&c->pools)) != NULL)
+		pool_free(list_entry(n, struct pool, node));
+}
+
 void corral_fini(struct corral *c)
 {
-	if (c->on_sigint)
-		event_free(c->on_sigint);
-	if (c->on_sigterm)
-		event_free(c->on_sigterm);
-	if (c->on_sighup)
-		event_free(c->on_sighup);
+	if (c->base)
+		close_all(c);
+	listener_set_close(c->listeners);
+	if (c->dns)
+		evdns_base_free(c->dns, 1);
+	struct event *events[] = { c->on_sigint, c->on_sigterm, c->on_sighup, c->reaper };
+	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+		if (events[i])
+			event_free(events[i]);
+	cancel_map_free(c->cancel);
+	scram_cache_free(c->scram);
+	session_param_set_fini(&c->tracked);
+	iobuf_pool_fini(&c->buffers);
 	if (c->base)
 		event_base_free(c->base);
 	cfg_free(c->cfg);

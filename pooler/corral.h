@@ -8,10 +8,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "pooler/iobuf.h"
+#include "pooler/list.h"
+#include "pooler/session_params.h"
+#include "pooler/stream.h"
+
+struct cancel_map;
 struct cfg;
 struct event;
 struct event_base;
+struct evdns_base;
+struct listener_set;
+struct scram_cache;
 
 /* Command-line choices that outrank the config file. */
 struct corral_options {
@@ -29,7 +39,26 @@ struct corral {
 	struct event *on_sigint;      /* owned */
 	struct event *on_sigterm;     /* owned */
 	struct event *on_sighup;      /* owned */
+	struct evdns_base *dns;       /* owned: asynchronous host name lookups */
+	struct listener_set *listeners; /* owned */
+	struct iobuf_pool buffers;    /* I/O buffers for every stream */
+	struct stream_env env;        /* what streams share: base, buffers, limits */
+	struct session_param_set tracked; /* session parameters that follow clients */
+	struct scram_cache *scram;    /* owned: randomness and derived SCRAM keys */
+	struct cancel_map *cancel;    /* owned: BackendKeyData -> client */
+	struct list_node pools;       /* every struct pool */
+	struct list_node login_clients; /* CLIENT_ST_LOGIN and CLIENT_ST_AUTH */
+	struct list_node dead_clients;  /* CLIENT_ST_CLOSED, freed by the reaper */
+	struct list_node dead_servers;  /* SERVER_ST_CLOSED, freed by the reaper */
+	struct event *reaper;         /* owned: frees the dead at the end of a loop turn */
+	int client_count;             /* every client not yet freed */
+	uint64_t next_id;             /* ids for clients and servers, for logs */
 };
+
+/* Monotonic microseconds. */
+uint64_t corral_now_us(void);
+/* Have the reaper free the dead at the end of this loop turn. */
+void corral_schedule_reap(struct corral *c);
 
 /* Adopt cfg (ownership passes to c), apply its log settings, create the
  * event loop and signal events. Returns 0, or -1 with why. */

@@ -7,7 +7,11 @@ pooler_libpooler_a_SOURCES = \
 	pooler/log.c pooler/log.h \
 	pooler/list.h \
 	pooler/iobuf.c pooler/iobuf.h \
-	pooler/stream.c pooler/stream.h
+	pooler/stream.c pooler/stream.h \
+	pooler/pool.c pooler/pool.h \
+	pooler/server.c pooler/server.h \
+	pooler/client.c pooler/client.h \
+	pooler/cancel.c pooler/cancel.h
 pooler_libpooler_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += corral

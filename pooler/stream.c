@@ -292,7 +292,8 @@ static void process(struct stream *s)
 		release_if_empty(s);
 		if (s->flushed_hook) {
 			s->flushed_hook = false;
-			s->ops->on_flushed(s->owner, s);
+			if (s->ops->on_flushed)
+				s->ops->on_flushed(s->owner, s);
 		}
 	} while (s->reprocess && s->fd != -1);
 	s->in_process = false;

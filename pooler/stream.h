@@ -45,7 +45,8 @@ struct stream_ops {
 	 * bytes are not the protocol (err -1, reason says why). The owner must
 	 * stream_close(s) (and may close others) before returning. */
 	void (*on_error)(void *owner, struct stream *s, int err, const char *reason);
-	/* Everything forwarded up to a STREAM_FORWARD_LAST has been sent. */
+	/* Everything forwarded up to a STREAM_FORWARD_LAST has been sent.
+	 * May be NULL for owners that never answer FORWARD_LAST. */
 	void (*on_flushed)(void *owner, struct stream *s);
 };
 

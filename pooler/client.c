@@ -1,0 +1,469 @@
+/* client: an application connection and its state machine (see client.h).
+ * The message handler is a switch on state; each arm calls a handler. */
+#include "pooler/client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+
+#include "config/cfg.h"
+#include "pooler/cancel.h"
+#include "pooler/cancel_map.h"
+#include "pooler/client_auth.h"
+#include "pooler/corral.h"
+#include "pooler/log.h"
+#include "pooler/pool.h"
+#include "pooler/server.h"
+#include "pooler/sockaddr.h"
+#include "protocol/pg_backend.h"
+#include "protocol/pg_frontend.h"
+#include "protocol/pg_startup.h"
+#include "util/xalloc.h"
+
+#define CLIENT_STATE_NAME(name, text) [name] = text,
+static const char *const state_names[] = { CLIENT_STATES(CLIENT_STATE_NAME) };
+#undef CLIENT_STATE_NAME
+
+const char *client_state_name(enum client_state st)
+{
+	return state_names[st];
+}
+
+#define BIT(st) (1u << (st))
+static const unsigned allowed[] = {
+	[CLIENT_ST_LOGIN] = BIT(CLIENT_ST_AUTH) | BIT(CLIENT_ST_WELCOME) | BIT(CLIENT_ST_IDLE) |
+			    BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_AUTH] = BIT(CLIENT_ST_WELCOME) | BIT(CLIENT_ST_IDLE) | BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_WELCOME] = BIT(CLIENT_ST_IDLE) | BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_IDLE] = BIT(CLIENT_ST_WAITING) | BIT(CLIENT_ST_ACTIVE) | BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_WAITING] = BIT(CLIENT_ST_ACTIVE) | BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_ACTIVE] = BIT(CLIENT_ST_IDLE) | BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_CLOSED] = 0,
+};
+
+static bool in_pool(enum client_state st)
+{
+	return st != CLIENT_ST_LOGIN && st != CLIENT_ST_AUTH && st != CLIENT_ST_CLOSED;
+}
+
+static struct list_node *state_list(struct client *c, enum client_state st)
+{
+	struct pool *p = c->pool;
+	switch (st) {
+	case CLIENT_ST_LOGIN:
+	case CLIENT_ST_AUTH:
+		return &c->corral->login_clients;
+	case CLIENT_ST_WELCOME:
+		return &p->welcome_clients;
+	case CLIENT_ST_IDLE:
+		return &p->idle_clients;
+	case CLIENT_ST_WAITING:
+		return &p->waiting_clients;
+	case CLIENT_ST_ACTIVE:
+		return &p->active_clients;
+	case CLIENT_ST_CLOSED:
+		break;
+	}
+	return &c->corral->dead_clients;
+}
+
+void client_set_state(struct client *c, enum client_state next)
+{
+	enum client_state prev = c->state;
+	if (!(allowed[prev] & BIT(next))) {
+		log_error("C-%llu: bug: client state %s -> %s is not allowed", (unsigned long long)c->id,
+			  state_names[prev], state_names[next]);
+		abort();
+	}
+	log_noise("C-%llu %s/%s@%s: %s -> %s", (unsigned long long)c->id,
+		  c->database ? c->database : "-", c->user ? c->user : "-", c->addr, state_names[prev],
+		  state_names[next]);
+	if (c->pool) {
+		c->pool->client_count += in_pool(next) - in_pool(prev);
+		c->pool->waiting_count += (next == CLIENT_ST_WAITING) - (prev == CLIENT_ST_WAITING);
+	}
+	list_remove(&c->node);
+	c->state = next;
+	list_push_back(state_list(c, next), &c->node);
+	if (next == CLIENT_ST_CLOSED)
+		corral_schedule_reap(c->corral);
+}
+
+static void log_client(const struct client *c, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void log_client(const struct client *c, enum log_level level, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	log_msg(level, "C-%llu %s/%s@%s: %s", (unsigned long long)c->id,
+		c->database ? c->database : "-", c->user ? c->user : "-", c->addr, text);
+}
+
+/* ---- timers ---- */
+
+static void arm_timer(struct client *c, int64_t usec)
+{
+	if (usec <= 0) {
+		event_del(c->timer);
+		return;
+	}
+	struct timeval tv = { .tv_sec = usec / 1000000, .tv_usec = usec % 1000000 };
+	event_add(c->timer, &tv);
+}
+
+static void client_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	switch (c->state) {
+	case CLIENT_ST_LOGIN:
+	case CLIENT_ST_AUTH:
+		client_fatal(c, "08P01", "client_login_timeout");
+		break;
+	case CLIENT_ST_WELCOME:
+		client_fatal(c, "08P01", "client_login_timeout (server down)");
+		break;
+	case CLIENT_ST_WAITING:
+		client_fatal(c, "08P01", "query_wait_timeout");
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- closing ---- */
+
+void client_fatal(struct client *c, const char *sqlstate, const char *fmt, ...)
+{
+	if (c->state == CLIENT_ST_CLOSED)
+		return;
+	char message[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	struct pg_backend_diag d = { .severity = "FATAL", .sqlstate = sqlstate, .message = message };
+	pg_backend_put_error(stream_out(&c->stream), &d);
+	if (c->corral->cfg->settings.log_pooler_errors)
+		log_client(c, LOG_LVL_WARNING, "pooler error: %s", message);
+	client_close(c, message);
+}
+
+void client_close(struct client *c, const char *reason)
+{
+	if (c->state == CLIENT_ST_CLOSED)
+		return;
+	if (c->corral->cfg->settings.log_disconnections && in_pool(c->state))
+		log_client(c, LOG_LVL_INFO, "closing because: %s", reason);
+	struct server *s = c->server;
+	if (s) {
+		c->server = NULL;
+		server_client_left(s);
+	}
+	if (c->cancel_pid || c->cancel_key)
+		cancel_map_remove(c->corral->cancel, c->cancel_pid, c->cancel_key);
+	event_del(c->timer);
+	stream_close(&c->stream);
+	client_set_state(c, CLIENT_ST_CLOSED);
+}
+
+void client_free(struct client *c)
+{
+	list_remove(&c->node);
+	c->corral->client_count--;
+	if (c->auth) {
+		client_auth_fini(c->auth);
+		free(c->auth);
+	}
+	event_free(c->timer);
+	session_params_fini(&c->params);
+	free(c->user);
+	free(c->database);
+	free(c);
+}
+
+/* ---- login ---- */
+
+static void auth_failed(struct client *c, const struct client_auth_error *err)
+{
+	log_client(c, LOG_LVL_WARNING, "login failed: %s", err->log[0] ? err->log : err->message);
+	struct pg_backend_diag d = { .severity = "FATAL", .sqlstate = err->sqlstate,
+				     .message = err->message,
+				     .detail = err->detail[0] ? err->detail : NULL };
+	pg_backend_put_error(stream_out(&c->stream), &d);
+	client_close(c, err->message);
+}
+
+void client_welcome(struct client *c)
+{
+	struct pool *p = c->pool;
+	struct pg_buf *out = stream_out(&c->stream);
+	session_params_put_status(&c->corral->tracked, &c->params, &p->welcome, out);
+	pg_backend_put_backend_key_data(out, c->cancel_pid, c->cancel_key);
+	pg_backend_put_ready_for_query(out, PG_TX_IDLE);
+	event_del(c->timer);
+	client_set_state(c, CLIENT_ST_IDLE);
+	stream_send_out(&c->stream);
+	if (c->corral->cfg->settings.log_connections)
+		log_client(c, LOG_LVL_INFO, "login attempt: db=%s user=%s", c->database, c->user);
+	stream_resume(&c->stream);
+}
+
+/* Authenticated: hand out a cancel key, then welcome now or once the pool
+ * has met its first server. */
+static enum stream_verdict login_ok(struct client *c)
+{
+	struct pool *p = c->pool;
+	client_auth_fini(c->auth);
+	free(c->auth);
+	c->auth = NULL;
+	if (cancel_map_new_key(c->corral->cancel, c, &c->cancel_pid, &c->cancel_key) != 0) {
+		client_fatal(c, "XX000", "could not generate a cancel key");
+		return STREAM_STOP;
+	}
+	if (c->corral->cfg->settings.application_name_add_host)
+		session_params_add_host(&c->params, c->addr);
+	if (p->have_welcome) {
+		client_welcome(c);
+		return STREAM_CONSUMED;
+	}
+	stream_send_out(&c->stream);
+	client_set_state(c, CLIENT_ST_WELCOME);
+	if (pool_failing(p)) {
+		client_fatal(c, p->last_error_sqlstate, "%s", p->last_error);
+		return STREAM_STOP;
+	}
+	pool_open_servers(p);
+	/* The login message is used up; what follows waits in WELCOME. */
+	return c->state == CLIENT_ST_CLOSED ? STREAM_STOP : STREAM_CONSUMED;
+}
+
+static enum stream_verdict auth_result(struct client *c, enum client_auth_result r,
+				       const struct client_auth_error *err)
+{
+	switch (r) {
+	case CLIENT_AUTH_CONTINUE:
+		if (c->state == CLIENT_ST_LOGIN)
+			client_set_state(c, CLIENT_ST_AUTH);
+		stream_send_out(&c->stream);
+		return STREAM_CONSUMED;
+	case CLIENT_AUTH_OK:
+		return login_ok(c);
+	case CLIENT_AUTH_FAIL:
+		break;
+	}
+	auth_failed(c, err);
+	return STREAM_STOP;
+}
+
+/* Admin console databases; the console itself comes with the admin issue. */
+static bool is_admin_db(const char *db)
+{
+	return strcmp(db, "corral") == 0 || strcmp(db, "pgbouncer") == 0;
+}
+
+static enum stream_verdict on_startup_message(struct client *c, const struct pg_startup *st)
+{
+	struct corral *corral = c->corral;
+	const struct cfg_settings *set = &corral->cfg->settings;
+	char why[512];
+	if (st->minor > 0)
+		pg_startup_build_negotiate_all(stream_out(&c->stream), 0, st);
+	const char *user = pg_startup_param(st, "user");
+	const char *db = pg_startup_param(st, "database");
+	if (user == NULL || user[0] == '\0') {
+		client_fatal(c, "08P01", "no username supplied");
+		return STREAM_STOP;
+	}
+	c->user = xstrdup(user);
+	c->database = xstrdup(db && db[0] ? db : user);
+	if (session_params_check_startup(&corral->tracked, set->ignore_startup_parameters, st,
+					 &c->params, why, sizeof why) != SESSION_STARTUP_OK) {
+		client_fatal(c, SESSION_STARTUP_SQLSTATE, "%s", why);
+		return STREAM_STOP;
+	}
+	if (corral->client_count > set->max_client_conn) {
+		client_fatal(c, "53300", "no more connections allowed (max_client_conn)");
+		return STREAM_STOP;
+	}
+	if (is_admin_db(c->database)) {
+		client_fatal(c, "0A000", "the admin console is not available yet");
+		return STREAM_STOP;
+	}
+	const char *sqlstate = NULL;
+	c->pool = pool_get(corral, c->database, c->user, &sqlstate, why, sizeof why);
+	if (c->pool == NULL) {
+		client_fatal(c, sqlstate, "%s", why);
+		return STREAM_STOP;
+	}
+	c->stream.startup = false;
+	c->auth = xcalloc(1, sizeof *c->auth);
+	struct client_auth_error err;
+	enum client_auth_result r = client_auth_begin(c->auth, corral->cfg, corral->scram, c->user,
+						      stream_out(&c->stream), &err);
+	return auth_result(c, r, &err);
+}
+
+static enum stream_verdict on_startup_packet(struct client *c, const struct pg_frame *msg)
+{
+	struct pg_startup st;
+	struct pg_reader r;
+	if (pg_startup_parse(msg, &st, &r) != PG_OK) {
+		client_fatal(c, "08P01", "bad startup packet: %s", r.err_reason);
+		return STREAM_STOP;
+	}
+	switch (st.kind) {
+	case PG_STARTUP_SSL_REQUEST:
+	case PG_STARTUP_GSSENC_REQUEST:
+		pg_buf_put_u8(stream_out(&c->stream), 'N');
+		stream_send_out(&c->stream);
+		return STREAM_CONSUMED;
+	case PG_STARTUP_CANCEL_REQUEST:
+		cancel_route(c->corral, st.cancel_pid, st.cancel_key);
+		client_close(c, "cancel request handled");
+		return STREAM_STOP;
+	case PG_STARTUP_MESSAGE:
+		break;
+	}
+	return on_startup_message(c, &st);
+}
+
+/* ---- logged in ---- */
+
+static enum stream_verdict on_active_message(struct client *c, const struct pg_frame *msg)
+{
+	struct server *s = c->server;
+	switch (msg->type) {
+	case PG_FE_QUERY:
+	case PG_FE_FUNCTION_CALL:
+		s->in_flight++;
+		return STREAM_FORWARD;
+	case PG_FE_SYNC:
+		s->in_flight++;
+		s->extended_open = false;
+		return STREAM_FORWARD;
+	case PG_FE_PARSE:
+	case PG_FE_BIND:
+	case PG_FE_DESCRIBE:
+	case PG_FE_CLOSE:
+	case PG_FE_EXECUTE:
+	case PG_FE_FLUSH:
+		s->extended_open = true;
+		return STREAM_FORWARD;
+	case PG_FE_TERMINATE:
+		client_close(c, "client sent Terminate");
+		return STREAM_STOP;
+	default:
+		return STREAM_FORWARD;
+	}
+}
+
+static enum stream_verdict on_idle_message(struct client *c, const struct pg_frame *msg)
+{
+	struct pool *p = c->pool;
+	if (msg->type == PG_FE_TERMINATE) {
+		client_close(c, "client sent Terminate");
+		return STREAM_STOP;
+	}
+	if (pool_failing(p) && list_empty(&p->idle_servers)) {
+		client_fatal(c, p->last_error_sqlstate, "%s", p->last_error);
+		return STREAM_STOP;
+	}
+	if (pool_acquire(p, c) != NULL)
+		return on_active_message(c, msg);
+	if (c->state == CLIENT_ST_CLOSED)
+		return STREAM_STOP;
+	arm_timer(c, p->cfg.query_wait_timeout_us);
+	return STREAM_PAUSE;
+}
+
+static enum stream_verdict client_on_message(void *owner, struct stream *st, const struct pg_frame *msg)
+{
+	struct client *c = owner;
+	switch (c->state) {
+	case CLIENT_ST_LOGIN:
+		return on_startup_packet(c, msg);
+	case CLIENT_ST_AUTH: {
+		if (msg->body == NULL)
+			return STREAM_NEED_BODY;
+		struct client_auth_error err;
+		enum client_auth_result r = client_auth_step(c->auth, msg, stream_out(&c->stream), &err);
+		return auth_result(c, r, &err);
+	}
+	case CLIENT_ST_IDLE:
+		return on_idle_message(c, msg);
+	case CLIENT_ST_ACTIVE:
+		return on_active_message(c, msg);
+	case CLIENT_ST_WELCOME:
+	case CLIENT_ST_WAITING:
+		return STREAM_PAUSE;
+	case CLIENT_ST_CLOSED:
+		break;
+	}
+	return STREAM_STOP;
+}
+
+static void client_on_error(void *owner, struct stream *st, int err, const char *reason)
+{
+	struct client *c = owner;
+	if (err == 0)
+		client_close(c, "client closed the connection");
+	else if (err > 0)
+		client_close(c, strerror(err));
+	else
+		client_fatal(c, "08P01", "protocol violation: %s", reason);
+}
+
+static const struct stream_ops client_stream_ops = {
+	.on_message = client_on_message,
+	.on_error = client_on_error,
+};
+
+void client_server_ready(struct client *c)
+{
+	event_del(c->timer);
+	stream_resume(&c->stream);
+}
+
+void client_server_released(struct client *c)
+{
+	if (c->state != CLIENT_ST_ACTIVE)
+		return;
+	client_set_state(c, CLIENT_ST_IDLE);
+	stream_resume(&c->stream);
+}
+
+void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, bool is_unix)
+{
+	struct client *c = xcalloc(1, sizeof *c);
+	c->corral = corral;
+	c->id = ++corral->next_id;
+	if (is_unix)
+		snprintf(c->addr, sizeof c->addr, "unix");
+	else
+		sockaddr_format(addr, c->addr, sizeof c->addr);
+	session_params_init(&c->params);
+	list_init(&c->node);
+	if (stream_init(&c->stream, &corral->env, fd, &client_stream_ops, c) != 0) {
+		log_error("cannot create events for a new client from %s; closing it", c->addr);
+		close(fd);
+		session_params_fini(&c->params);
+		free(c);
+		return;
+	}
+	c->timer = evtimer_new(corral->base, client_on_timer, c);
+	c->stream.startup = true;
+	c->state = CLIENT_ST_LOGIN;
+	list_push_back(&corral->login_clients, &c->node);
+	corral->client_count++;
+	arm_timer(c, corral->cfg->settings.client_login_timeout);
+	stream_start_reading(&c->stream);
+}

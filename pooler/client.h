@@ -1,0 +1,77 @@
+/* client: one application connection to corral, and its state machine:
+ * startup (SSLRequest answered, StartupMessage read, CancelRequest routed),
+ * authentication (client_auth), the welcome (server parameters, our own
+ * BackendKeyData, ReadyForQuery), then idle / waiting for a server / linked
+ * to one, until it leaves. Its state is its list membership;
+ * client_set_state is the one place that changes it. */
+#ifndef CORRAL_POOLER_CLIENT_H
+#define CORRAL_POOLER_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "pooler/list.h"
+#include "pooler/session_params.h"
+#include "pooler/stream.h"
+
+struct client_auth;
+struct corral;
+struct event;
+struct pool;
+struct server;
+
+#define CLIENT_STATES(X) \
+	X(CLIENT_ST_LOGIN, "login")       /* reading SSLRequest / StartupMessage */ \
+	X(CLIENT_ST_AUTH, "auth")         /* password or SASL exchange */ \
+	X(CLIENT_ST_WELCOME, "welcome")   /* authenticated; waiting for the pool's server params */ \
+	X(CLIENT_ST_IDLE, "idle")         /* logged in, no server */ \
+	X(CLIENT_ST_WAITING, "waiting")   /* queued for a server */ \
+	X(CLIENT_ST_ACTIVE, "active")     /* linked to a server */ \
+	X(CLIENT_ST_CLOSED, "closed")     /* gone; freed at the end of the loop turn */
+
+#define CLIENT_STATE_ENUM(name, text) name,
+enum client_state { CLIENT_STATES(CLIENT_STATE_ENUM) };
+#undef CLIENT_STATE_ENUM
+
+struct client {
+	struct list_node node;        /* in a pool list by state, or corral's lists */
+	enum client_state state;
+	uint64_t id;
+	struct corral *corral;
+	struct pool *pool;            /* from the StartupMessage on */
+	struct server *server;        /* ACTIVE only */
+	struct stream stream;
+	struct event *timer;          /* login / query wait deadline (owned) */
+	struct client_auth *auth;     /* AUTH only (owned) */
+	struct session_params params; /* the client's view of its session */
+	char *user;                   /* owned */
+	char *database;               /* owned */
+	char addr[64];                /* "127.0.0.1:51234" or "unix", for logs */
+	uint32_t cancel_pid, cancel_key;
+	uint64_t wait_since_us;       /* monotonic, WAITING only */
+};
+
+const char *client_state_name(enum client_state st);
+
+/* Take an accepted socket (non-blocking). The client starts in LOGIN. */
+void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, bool is_unix);
+
+/* The pool has linked c to a server (c was WAITING): go on with its query. */
+void client_server_ready(struct client *c);
+/* The server linked to c is free again; c becomes IDLE (and handles any
+ * query it already sent). */
+void client_server_released(struct client *c);
+/* Send the welcome (c is WELCOME, its pool now knows server parameters). */
+void client_welcome(struct client *c);
+
+/* Send c a FATAL ErrorResponse with sqlstate and message, log it, close. */
+void client_fatal(struct client *c, const char *sqlstate, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Close c quietly (it left, or was told why already). */
+void client_close(struct client *c, const char *reason);
+
+void client_set_state(struct client *c, enum client_state next);
+void client_free(struct client *c);
+
+#endif

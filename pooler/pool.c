@@ -1,0 +1,300 @@
+/* pool: servers and waiting clients of one (database, user) pair (see
+ * pool.h). Limits are checked here and nowhere else. */
+#include "pooler/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "pooler/client.h"
+#include "pooler/corral.h"
+#include "pooler/log.h"
+#include "pooler/server.h"
+#include "util/xalloc.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* First non-negative of the candidates (each -1 = not set), else def. */
+static int pick(int first, int second, int def)
+{
+	return first >= 0 ? first : second >= 0 ? second : def;
+}
+
+static int64_t seconds_or(int seconds, int64_t def_us)
+{
+	return seconds >= 0 ? (int64_t)seconds * 1000000 : def_us;
+}
+
+/* Resolve what the pool needs from db (an entry or an instantiated
+ * fallback), the client's user and the global settings. */
+static void resolve_config(struct pool_config *pc, const struct cfg *cfg,
+			   const struct cfg_database *db, const char *user)
+{
+	const struct cfg_settings *s = &cfg->settings;
+	const struct cfg_user *u = cfg_find_user(cfg, user);
+	memset(pc, 0, sizeof *pc);
+	pc->host = xstrdup(db->host_count > 0 ? db->hosts[0] : s->unix_socket_dir);
+	pc->port = db->port;
+	pc->dbname = xstrdup(db->dbname);
+	pc->server_user = xstrdup(db->user ? db->user : user);
+	if (db->password) {
+		pc->password = xstrdup(db->password);
+	} else {
+		const struct cfg_auth_entry *e = cfg_authfile_find(&cfg->auth, pc->server_user);
+		pc->password = e ? xstrdup(e->secret) : NULL;
+	}
+	pc->mode = (enum cfg_pool_mode)pick(u ? u->pool_mode : -1, db->pool_mode, (int)s->pool_mode);
+	pc->pool_size = pick(u ? u->pool_size : -1, db->pool_size, s->default_pool_size);
+	pc->min_pool_size = pick(db->min_pool_size, -1, s->min_pool_size);
+	pc->reserve_pool_size = pick(u ? u->reserve_pool_size : -1, db->reserve_pool_size,
+				     s->reserve_pool_size);
+	pc->max_db_connections = pick(db->max_db_connections, -1, s->max_db_connections);
+	pc->query_wait_timeout_us = u && u->query_wait_timeout >= 0
+		? (int64_t)u->query_wait_timeout * 1000000
+		: seconds_or(db->query_wait_timeout, s->query_wait_timeout);
+	pc->server_login_retry_us = s->server_login_retry;
+	pc->server_connect_timeout_us = s->server_connect_timeout;
+	pc->connect_query = dup_or_null(db->connect_query);
+	pc->client_encoding = dup_or_null(db->client_encoding);
+	pc->datestyle = dup_or_null(db->datestyle);
+	pc->timezone = dup_or_null(db->timezone);
+	pc->application_name = dup_or_null(db->application_name);
+}
+
+static void pool_config_fini(struct pool_config *pc)
+{
+	free(pc->host);
+	free(pc->dbname);
+	free(pc->server_user);
+	if (pc->password) {
+		memset(pc->password, 0, strlen(pc->password));
+		free(pc->password);
+	}
+	free(pc->connect_query);
+	free(pc->client_encoding);
+	free(pc->datestyle);
+	free(pc->timezone);
+	free(pc->application_name);
+}
+
+static struct pool *find_pool(struct corral *corral, const char *db_name, const char *user_name)
+{
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, &corral->pools) {
+		struct pool *p = list_entry(n, struct pool, node);
+		if (strcmp(p->db_name, db_name) == 0 && strcmp(p->user_name, user_name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+struct pool *pool_get(struct corral *corral, const char *db_name, const char *user_name,
+		      const char **sqlstate, char *why, size_t why_size)
+{
+	struct pool *p = find_pool(corral, db_name, user_name);
+	if (p)
+		return p;
+	const struct cfg *cfg = corral->cfg;
+	const struct cfg_database *db = cfg_find_database(cfg, db_name);
+	struct cfg_database fallback;
+	if (db == NULL && cfg->fallback == NULL) {
+		*sqlstate = "3D000";
+		snprintf(why, why_size, "no such database: %s", db_name);
+		return NULL;
+	}
+	if (db == NULL) {
+		cfg_database_instantiate(cfg->fallback, db_name, &fallback);
+		db = &fallback;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->corral = corral;
+	p->db_name = xstrdup(db_name);
+	p->user_name = xstrdup(user_name);
+	resolve_config(&p->cfg, cfg, db, user_name);
+	if (db == &fallback)
+		cfg_database_fini(&fallback);
+	list_init(&p->idle_servers);
+	list_init(&p->active_servers);
+	list_init(&p->opening_servers);
+	list_init(&p->welcome_clients);
+	list_init(&p->idle_clients);
+	list_init(&p->waiting_clients);
+	list_init(&p->active_clients);
+	session_params_init(&p->welcome);
+	list_push_back(&corral->pools, &p->node);
+	log_debug("pool %s/%s created: server %s@%s:%d/%s, %s mode, pool_size %d", db_name,
+		  user_name, p->cfg.server_user, p->cfg.host, p->cfg.port, p->cfg.dbname,
+		  cfg_pool_mode_name(p->cfg.mode), p->cfg.pool_size);
+	return p;
+}
+
+void pool_free(struct pool *p)
+{
+	if (p->resolving)
+		resolve_cancel(p->resolving);
+	list_remove(&p->node);
+	session_params_fini(&p->welcome);
+	pool_config_fini(&p->cfg);
+	free(p->db_name);
+	free(p->user_name);
+	free(p);
+}
+
+bool pool_failing(const struct pool *p)
+{
+	return p->last_error_sqlstate[0] != '\0' &&
+	       corral_now_us() - p->last_error_at_us < (uint64_t)p->cfg.server_login_retry_us;
+}
+
+/* Servers of this database across all its pools, for max_db_connections. */
+static int db_server_count(const struct pool *p)
+{
+	int n = 0;
+	struct list_node *it, *tmp;
+	list_for_each_safe(it, tmp, &p->corral->pools) {
+		const struct pool *q = list_entry(it, struct pool, node);
+		if (strcmp(q->db_name, p->db_name) == 0)
+			n += q->server_count;
+	}
+	return n;
+}
+
+static bool may_open_server(const struct pool *p)
+{
+	if (p->server_count >= p->cfg.pool_size)
+		return false;
+	return p->cfg.max_db_connections <= 0 || db_server_count(p) < p->cfg.max_db_connections;
+}
+
+static void pool_on_resolved(void *arg, const struct resolve_result *res, const char *error)
+{
+	struct pool *p = arg;
+	p->resolving = NULL;
+	if (res == NULL) {
+		p->addr_state = POOL_ADDR_UNKNOWN;
+		log_error("pool %s/%s: %s", p->db_name, p->user_name, error);
+		pool_server_failed(p, "08001", error);
+		return;
+	}
+	p->addr = *res;
+	p->addr_state = POOL_ADDR_READY;
+	pool_open_servers(p);
+}
+
+/* Returns true when the address is known; otherwise starts finding it. */
+static bool address_ready(struct pool *p)
+{
+	char why[256];
+	if (p->addr_state == POOL_ADDR_READY)
+		return true;
+	if (p->addr_state == POOL_ADDR_RESOLVING)
+		return false;
+	switch (resolve_numeric(p->cfg.host, p->cfg.port, &p->addr, why, sizeof why)) {
+	case RESOLVE_OK:
+		p->addr_state = POOL_ADDR_READY;
+		return true;
+	case RESOLVE_NEED_DNS:
+		p->addr_state = POOL_ADDR_RESOLVING;
+		p->resolving = resolve_start(p->corral->base, p->corral->dns, p->cfg.host, p->cfg.port,
+					     pool_on_resolved, p);
+		return false;
+	case RESOLVE_ERR:
+		break;
+	}
+	log_error("pool %s/%s: %s", p->db_name, p->user_name, why);
+	pool_server_failed(p, "08001", why);
+	return false;
+}
+
+void pool_open_servers(struct pool *p)
+{
+	int wanted = p->waiting_count + (p->have_welcome ? 0 : !list_empty(&p->welcome_clients));
+	if (p->server_count < p->cfg.min_pool_size && wanted < p->cfg.min_pool_size - p->server_count)
+		wanted = p->cfg.min_pool_size - p->server_count;
+	while (p->opening_count < wanted && may_open_server(p)) {
+		if (pool_failing(p) || !address_ready(p))
+			return;
+		char why[256];
+		if (server_open(p, why, sizeof why) == NULL) {
+			log_error("pool %s/%s: cannot open a server connection: %s", p->db_name,
+				  p->user_name, why);
+			pool_server_failed(p, "08006", why);
+			return;
+		}
+	}
+}
+
+static struct server *take_idle(struct pool *p)
+{
+	struct list_node *n = list_first(&p->idle_servers);
+	return n ? list_entry(n, struct server, node) : NULL;
+}
+
+struct server *pool_acquire(struct pool *p, struct client *c)
+{
+	struct server *s = take_idle(p);
+	if (s) {
+		server_link(s, c);
+		return s;
+	}
+	c->wait_since_us = corral_now_us();
+	client_set_state(c, CLIENT_ST_WAITING);
+	pool_open_servers(p);
+	return NULL;
+}
+
+void pool_release(struct pool *p, struct server *s)
+{
+	s->last_used_us = corral_now_us();
+	struct list_node *n = list_first(&p->waiting_clients);
+	if (n == NULL) {
+		server_set_state(s, SERVER_ST_IDLE);
+		return;
+	}
+	struct client *c = list_entry(n, struct client, node);
+	server_link(s, c);
+	client_server_ready(c);
+}
+
+void pool_server_ready(struct pool *p, struct server *s)
+{
+	p->last_error_sqlstate[0] = '\0';
+	if (!p->have_welcome) {
+		session_params_copy(&p->welcome, &s->params);
+		p->have_welcome = true;
+		struct list_node *n, *tmp;
+		list_for_each_safe(n, tmp, &p->welcome_clients)
+			client_welcome(list_entry(n, struct client, node));
+	}
+	pool_release(p, s);
+}
+
+/* Close every client on list with the pool's last error. */
+static void fail_clients(struct pool *p, struct list_node *list)
+{
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, list)
+		client_fatal(list_entry(n, struct client, node), p->last_error_sqlstate, "%s",
+			     p->last_error);
+}
+
+void pool_server_failed(struct pool *p, const char *sqlstate, const char *message)
+{
+	snprintf(p->last_error_sqlstate, sizeof p->last_error_sqlstate, "%s", sqlstate);
+	snprintf(p->last_error, sizeof p->last_error, "%s", message);
+	p->last_error_at_us = corral_now_us();
+	/* Clients beyond the servers still opening would wait for nothing. */
+	if (p->opening_count == 0) {
+		fail_clients(p, &p->welcome_clients);
+		fail_clients(p, &p->waiting_clients);
+	}
+}
+
+void pool_server_gone(struct pool *p)
+{
+	pool_open_servers(p);
+}

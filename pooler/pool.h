@@ -1,0 +1,112 @@
+/* pool: the server connections and waiting clients of one (database, user)
+ * pair. It hands idle servers to clients (LIFO: the warmest first, or round
+ * robin with server_round_robin), queues clients when none is free, opens
+ * servers concurrently up to the pool's limits, and remembers the last
+ * server login error so clients fail fast during server_login_retry. A
+ * pool's settings are resolved from the config snapshot when it is made. */
+#ifndef CORRAL_POOLER_POOL_H
+#define CORRAL_POOLER_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/cfg_database.h"
+#include "pooler/list.h"
+#include "pooler/resolve.h"
+#include "pooler/session_params.h"
+#include "protocol/pg_scram.h"
+
+struct client;
+struct corral;
+struct server;
+
+/* What a pool needs from the config, resolved once: the [databases] entry
+ * (or the "*" fallback) overlaid on the [pgbouncer] defaults and [users]. */
+struct pool_config {
+	char *host;                 /* first host of the entry, or unix_socket_dir (owned) */
+	int port;
+	char *dbname;               /* on the server (owned) */
+	char *server_user;          /* who corral logs in as (owned) */
+	char *password;             /* secret for server_user (owned), may be NULL */
+	enum cfg_pool_mode mode;
+	int pool_size;
+	int min_pool_size;
+	int reserve_pool_size;
+	int max_db_connections;     /* 0 = no limit */
+	int64_t query_wait_timeout_us;
+	int64_t server_login_retry_us;
+	int64_t server_connect_timeout_us;
+	char *connect_query;        /* owned, may be NULL */
+	char *client_encoding;      /* startup parameters for the server, owned, may be NULL */
+	char *datestyle;
+	char *timezone;
+	char *application_name;
+};
+
+/* Where the pool's servers are: known at once for literals and unix
+ * sockets, looked up asynchronously for host names. */
+enum pool_addr_state {
+	POOL_ADDR_UNKNOWN,
+	POOL_ADDR_RESOLVING,
+	POOL_ADDR_READY,
+};
+
+struct pool {
+	struct list_node node;          /* in corral->pools */
+	struct corral *corral;
+	char *db_name;                  /* as clients name it (owned) */
+	char *user_name;                /* the client's user (owned) */
+	struct pool_config cfg;
+	enum pool_addr_state addr_state;
+	struct resolve_result addr;
+	struct resolve_request *resolving; /* RESOLVING only */
+
+	struct list_node idle_servers;  /* SERVER_ST_IDLE, most recently used first */
+	struct list_node active_servers;/* SERVER_ST_ACTIVE and SERVER_ST_RESET */
+	struct list_node opening_servers;/* SERVER_ST_CONNECTING and SERVER_ST_LOGIN */
+	int server_count;               /* all of the above */
+	int opening_count;
+
+	struct list_node welcome_clients;/* CLIENT_ST_WELCOME: logged in, waiting for server params */
+	struct list_node idle_clients;  /* CLIENT_ST_IDLE */
+	struct list_node waiting_clients;/* CLIENT_ST_WAITING, oldest first */
+	struct list_node active_clients;/* CLIENT_ST_ACTIVE */
+	int client_count;
+	int waiting_count;
+
+	bool have_scram_keys;           /* SCRAM keys from a server login: no PBKDF2 next time */
+	struct pg_scram_verifier scram_verifier;
+	uint8_t scram_client_key[PG_SCRAM_KEY_LEN];
+	bool have_welcome;              /* welcome holds a server's ParameterStatus set */
+	struct session_params welcome;
+	char last_error_sqlstate[6];    /* last failed server login, "" when none */
+	char last_error[256];
+	uint64_t last_error_at_us;      /* monotonic, when it failed */
+};
+
+/* The pool for (db_name, user_name), made on first use from the config.
+ * Returns NULL and fills sqlstate/why when the database is unknown. */
+struct pool *pool_get(struct corral *corral, const char *db_name, const char *user_name,
+		      const char **sqlstate, char *why, size_t why_size);
+void pool_free(struct pool *p);
+
+/* Give client c a server: link an idle one and return it, or queue c
+ * (CLIENT_ST_WAITING) and start opening servers, returning NULL. */
+struct server *pool_acquire(struct pool *p, struct client *c);
+/* A server is clean and free again: hand it to the oldest waiting client or
+ * make it idle. */
+void pool_release(struct pool *p, struct server *s);
+/* A server finished logging in: remember its parameters, welcome clients
+ * waiting for them, and put it to work. */
+void pool_server_ready(struct pool *p, struct server *s);
+/* A server login failed: remember the error; fail the clients waiting for
+ * a server that will not come. */
+void pool_server_failed(struct pool *p, const char *sqlstate, const char *message);
+/* A server closed: open another if clients still wait. */
+void pool_server_gone(struct pool *p);
+/* Open servers while clients wait and the limits allow. */
+void pool_open_servers(struct pool *p);
+/* Whether a recent server login failure should refuse new work now. */
+bool pool_failing(const struct pool *p);
+
+#endif

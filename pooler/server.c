@@ -1,0 +1,521 @@
+/* server: a connection to PostgreSQL and its state machine (see server.h).
+ * The message handler is a switch on state; each arm calls a handler. */
+#include "pooler/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+
+#include "config/cfg.h"
+#include "pooler/client.h"
+#include "pooler/corral.h"
+#include "pooler/log.h"
+#include "pooler/pool.h"
+#include "pooler/server_login.h"
+#include "pooler/sockaddr.h"
+#include "pooler/sockopt.h"
+#include "protocol/pg_backend.h"
+#include "protocol/pg_frontend.h"
+#include "util/xalloc.h"
+
+#define SERVER_STATE_NAME(name, text) [name] = text,
+static const char *const state_names[] = { SERVER_STATES(SERVER_STATE_NAME) };
+#undef SERVER_STATE_NAME
+
+const char *server_state_name(enum server_state st)
+{
+	return state_names[st];
+}
+
+/* allowed[from] has bit `to` set when the move is legal. */
+#define BIT(st) (1u << (st))
+static const unsigned allowed[] = {
+	[SERVER_ST_CONNECTING] = BIT(SERVER_ST_LOGIN) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_LOGIN] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_IDLE] = BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_ACTIVE] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_RESET) |
+			     BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_RESET] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_CLOSED] = 0,
+};
+
+static bool is_opening(enum server_state st)
+{
+	return st == SERVER_ST_CONNECTING || st == SERVER_ST_LOGIN;
+}
+
+void server_set_state(struct server *s, enum server_state next)
+{
+	struct pool *p = s->pool;
+	if (!(allowed[s->state] & BIT(next))) {
+		log_error("S-%llu: bug: server state %s -> %s is not allowed", (unsigned long long)s->id,
+			  state_names[s->state], state_names[next]);
+		abort();
+	}
+	log_noise("S-%llu %s/%s: %s -> %s", (unsigned long long)s->id, p->db_name, p->user_name,
+		  state_names[s->state], state_names[next]);
+	if (is_opening(s->state) && !is_opening(next))
+		p->opening_count--;
+	list_remove(&s->node);
+	s->state = next;
+	switch (next) {
+	case SERVER_ST_CONNECTING:
+	case SERVER_ST_LOGIN:
+		list_push_back(&p->opening_servers, &s->node);
+		break;
+	case SERVER_ST_IDLE:
+		if (p->corral->cfg->settings.server_round_robin)
+			list_push_back(&p->idle_servers, &s->node);
+		else
+			list_push_front(&p->idle_servers, &s->node);
+		break;
+	case SERVER_ST_ACTIVE:
+	case SERVER_ST_RESET:
+		list_push_back(&p->active_servers, &s->node);
+		break;
+	case SERVER_ST_CLOSED:
+		p->server_count--;
+		list_push_back(&p->corral->dead_servers, &s->node);
+		corral_schedule_reap(p->corral);
+		break;
+	}
+}
+
+static void log_server(const struct server *s, enum log_level level, const char *what)
+{
+	log_msg(level, "S-%llu %s/%s@%s:%d: %s", (unsigned long long)s->id, s->pool->db_name,
+		s->pool->cfg.server_user, s->pool->cfg.host, s->pool->cfg.port, what);
+}
+
+/* ---- closing ---- */
+
+void server_close(struct server *s, const char *reason)
+{
+	if (s->state == SERVER_ST_CLOSED)
+		return;
+	struct client *c = s->client;
+	if (c) {
+		s->client = NULL;
+		c->server = NULL;
+		stream_unlink(&s->stream);
+	}
+	log_server(s, s->state == SERVER_ST_IDLE ? LOG_LVL_INFO : LOG_LVL_WARNING, reason);
+	if (s->timer)
+		event_del(s->timer);
+	stream_close(&s->stream);
+	server_set_state(s, SERVER_ST_CLOSED);
+	if (c)
+		client_fatal(c, "08006", "server conn crashed? (%s)", reason);
+	pool_server_gone(s->pool);
+}
+
+void server_free(struct server *s)
+{
+	list_remove(&s->node);
+	if (s->timer)
+		event_free(s->timer);
+	if (s->login) {
+		server_login_fini(s->login);
+		free(s->login);
+	}
+	session_params_fini(&s->params);
+	free(s);
+}
+
+/* ---- stream callbacks ---- */
+
+static enum stream_verdict on_login_message(struct server *s, const struct pg_frame *msg);
+static enum stream_verdict on_idle_message(struct server *s, const struct pg_frame *msg);
+static enum stream_verdict on_linked_message(struct server *s, const struct pg_frame *msg);
+
+static enum stream_verdict server_on_message(void *owner, struct stream *st, const struct pg_frame *msg)
+{
+	struct server *s = owner;
+	switch (s->state) {
+	case SERVER_ST_LOGIN:
+		return on_login_message(s, msg);
+	case SERVER_ST_IDLE:
+		return on_idle_message(s, msg);
+	case SERVER_ST_ACTIVE:
+	case SERVER_ST_RESET:
+		return on_linked_message(s, msg);
+	case SERVER_ST_CONNECTING:
+	case SERVER_ST_CLOSED:
+		break;
+	}
+	server_close(s, "message from a server that should be silent");
+	return STREAM_STOP;
+}
+
+static void server_on_error(void *owner, struct stream *st, int err, const char *reason)
+{
+	struct server *s = owner;
+	char why[256];
+	if (err == 0)
+		snprintf(why, sizeof why, "server closed the connection");
+	else if (err > 0)
+		snprintf(why, sizeof why, "server connection failed: %s", strerror(err));
+	else
+		snprintf(why, sizeof why, "protocol violation from server: %s", reason);
+	if (s->state == SERVER_ST_LOGIN)
+		pool_server_failed(s->pool, "08006", why);
+	server_close(s, why);
+}
+
+static void release(struct server *s);
+
+static void server_on_flushed(void *owner, struct stream *st)
+{
+	release(owner);
+}
+
+static const struct stream_ops server_stream_ops = {
+	.on_message = server_on_message,
+	.on_error = server_on_error,
+	.on_flushed = server_on_flushed,
+};
+
+/* ---- connecting and logging in ---- */
+
+static void fill_login_params(const struct pool_config *pc, struct pg_startup_param *params,
+			      size_t *n)
+{
+	const struct { const char *name, *value; } candidates[] = {
+		{ "client_encoding", pc->client_encoding },
+		{ "DateStyle", pc->datestyle },
+		{ "TimeZone", pc->timezone },
+		{ "application_name", pc->application_name },
+	};
+	*n = 0;
+	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+		if (candidates[i].value == NULL)
+			continue;
+		params[*n].name = candidates[i].name;
+		params[*n].value = candidates[i].value;
+		(*n)++;
+	}
+}
+
+static void start_login(struct server *s)
+{
+	struct pool *p = s->pool;
+	struct pg_startup_param params[4];
+	struct server_login_config lc = {
+		.user = p->cfg.server_user,
+		.database = p->cfg.dbname,
+		.password = p->cfg.password,
+		.scram_verifier = p->have_scram_keys ? &p->scram_verifier : NULL,
+		.scram_client_key = p->have_scram_keys ? p->scram_client_key : NULL,
+		.params = params,
+		.tracked = &p->corral->tracked,
+	};
+	fill_login_params(&p->cfg, params, &lc.param_count);
+	s->login = xcalloc(1, sizeof *s->login);
+	server_login_start(s->login, &lc, stream_out(&s->stream));
+	server_set_state(s, SERVER_ST_LOGIN);
+	stream_send_out(&s->stream);
+	stream_start_reading(&s->stream);
+}
+
+static void server_on_connected(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	char why[256];
+	if (what & EV_TIMEOUT) {
+		snprintf(why, sizeof why, "could not connect within server_connect_timeout");
+	} else if (sockopt_connect_finish(fd, why, sizeof why) == 0) {
+		start_login(s);
+		return;
+	}
+	pool_server_failed(s->pool, "08006", why);
+	server_close(s, why);
+}
+
+struct server *server_open(struct pool *p, char *why, size_t why_size)
+{
+	struct corral *corral = p->corral;
+	const struct resolve_addr *a = &p->addr.addr[0];
+	struct sockopt_tcp tcp;
+	int fd;
+	sockopt_tcp_from_settings(&tcp, &corral->cfg->settings);
+	if (sockopt_connect_nonblocking((const struct sockaddr *)&a->ss, a->len, &tcp, &fd, why,
+					why_size) != 0)
+		return NULL;
+	struct server *s = xcalloc(1, sizeof *s);
+	if (stream_init(&s->stream, &corral->env, fd, &server_stream_ops, s) != 0) {
+		snprintf(why, why_size, "cannot create events (libevent)");
+		close(fd);
+		free(s);
+		return NULL;
+	}
+	s->id = ++corral->next_id;
+	s->pool = p;
+	s->tx_status = 'I';
+	s->created_us = s->last_used_us = corral_now_us();
+	session_params_init(&s->params);
+	list_init(&s->node);
+	s->state = SERVER_ST_CONNECTING;
+	list_push_back(&p->opening_servers, &s->node);
+	p->server_count++;
+	p->opening_count++;
+	s->timer = event_new(corral->base, fd, EV_WRITE, server_on_connected, s);
+	struct timeval tv = { .tv_sec = p->cfg.server_connect_timeout_us / 1000000,
+			      .tv_usec = p->cfg.server_connect_timeout_us % 1000000 };
+	event_add(s->timer, p->cfg.server_connect_timeout_us > 0 ? &tv : NULL);
+	log_debug("S-%llu %s/%s: connecting to %s:%d", (unsigned long long)s->id, p->db_name,
+		  p->user_name, p->cfg.host, p->cfg.port);
+	return s;
+}
+
+static void login_done(struct server *s)
+{
+	struct pool *p = s->pool;
+	if (!p->have_scram_keys)
+		p->have_scram_keys = server_login_scram_keys(s->login, &p->scram_verifier,
+							     p->scram_client_key);
+	server_login_fini(s->login);
+	free(s->login);
+	s->login = NULL;
+	if (s->timer)
+		event_del(s->timer);
+	if (p->cfg.connect_query) {
+		pg_frontend_put_query(stream_out(&s->stream), p->cfg.connect_query);
+		stream_send_out(&s->stream);
+		s->swallow = 1;
+		return;
+	}
+	log_server(s, LOG_LVL_DEBUG, "logged in");
+	pool_server_ready(p, s);
+}
+
+static enum stream_verdict on_login_message(struct server *s, const struct pg_frame *msg)
+{
+	if (msg->body == NULL)
+		return STREAM_NEED_BODY;
+	if (s->login == NULL)   /* running connect_query */
+		return on_linked_message(s, msg);
+	struct server_login_error err;
+	switch (server_login_step(s->login, msg, stream_out(&s->stream), &s->params, &s->backend_pid,
+				  &s->backend_key, &err)) {
+	case SERVER_LOGIN_CONTINUE:
+		stream_send_out(&s->stream);
+		return STREAM_CONSUMED;
+	case SERVER_LOGIN_DONE:
+		login_done(s);
+		return s->state == SERVER_ST_CLOSED ? STREAM_STOP : STREAM_CONSUMED;
+	case SERVER_LOGIN_FAIL:
+		break;
+	}
+	char why[320];
+	snprintf(why, sizeof why, "server login failed: %s", err.message);
+	pool_server_failed(s->pool, err.sqlstate, why);
+	server_close(s, why);
+	return STREAM_STOP;
+}
+
+/* ---- idle in the pool ---- */
+
+static enum stream_verdict on_idle_message(struct server *s, const struct pg_frame *msg)
+{
+	if (msg->type == PG_BE_NOTICE || msg->type == PG_BE_NOTIFICATION)
+		return STREAM_DISCARD;
+	if (msg->body == NULL)
+		return STREAM_NEED_BODY;
+	if (msg->type == PG_BE_PARAMETER_STATUS) {
+		struct pg_reader r;
+		const char *name, *value;
+		if (pg_backend_read_parameter_status(msg, &r, &name, &value) == PG_OK) {
+			session_params_record(&s->pool->corral->tracked, &s->params, name, value);
+			return STREAM_CONSUMED;
+		}
+	}
+	char why[320] = "unexpected message from an idle server";
+	struct pg_reader r;
+	struct pg_backend_diag diag;
+	if (msg->type == PG_BE_ERROR && pg_backend_read_error(msg, &r, &diag) == PG_OK)
+		snprintf(why, sizeof why, "idle server sent %s %s: %s", diag.severity ? diag.severity : "",
+			 diag.sqlstate ? diag.sqlstate : "", diag.message ? diag.message : "");
+	server_close(s, why);
+	return STREAM_STOP;
+}
+
+/* ---- linked to a client (and corral's own queries) ---- */
+
+/* A reply to a query corral sent itself (parameter sync, reset,
+ * connect_query): never reaches a client. */
+static enum stream_verdict swallow_message(struct server *s, const struct pg_frame *msg)
+{
+	struct corral *corral = s->pool->corral;
+	if (msg->type != PG_BE_READY_FOR_QUERY && msg->type != PG_BE_PARAMETER_STATUS &&
+	    msg->type != PG_BE_ERROR)
+		return STREAM_DISCARD;
+	if (msg->body == NULL)
+		return STREAM_NEED_BODY;
+	struct pg_reader r;
+	if (msg->type == PG_BE_PARAMETER_STATUS) {
+		const char *name, *value;
+		if (pg_backend_read_parameter_status(msg, &r, &name, &value) == PG_OK)
+			session_params_record(&corral->tracked, &s->params, name, value);
+		return STREAM_CONSUMED;
+	}
+	if (msg->type == PG_BE_ERROR) {
+		struct pg_backend_diag d;
+		if (pg_backend_read_error(msg, &r, &d) == PG_OK)
+			log_msg(LOG_LVL_WARNING, "S-%llu %s/%s: corral's own query failed: %s %s",
+				(unsigned long long)s->id, s->pool->db_name, s->pool->user_name,
+				d.sqlstate ? d.sqlstate : "", d.message ? d.message : "");
+		s->dirty = true;
+		return STREAM_CONSUMED;
+	}
+	enum pg_tx_status status;
+	if (pg_backend_read_ready_for_query(msg, &r, &status) != PG_OK) {
+		server_close(s, "malformed ReadyForQuery from server");
+		return STREAM_STOP;
+	}
+	s->tx_status = (char)status;
+	if (--s->swallow > 0)
+		return STREAM_CONSUMED;
+	switch (s->state) {
+	case SERVER_ST_LOGIN:       /* connect_query done */
+		if (s->dirty) {
+			server_close(s, "connect_query failed");
+			return STREAM_STOP;
+		}
+		pool_server_ready(s->pool, s);
+		break;
+	case SERVER_ST_RESET:       /* server_reset_query done */
+		if (s->dirty) {
+			server_close(s, "server_reset_query failed");
+			return STREAM_STOP;
+		}
+		pool_release(s->pool, s);
+		break;
+	case SERVER_ST_ACTIVE:      /* parameters now match the client's */
+		if (s->client && !s->dirty)
+			session_params_synced(&corral->tracked, &s->client->params,
+					      s->pool->have_welcome ? &s->pool->welcome : NULL, &s->params);
+		s->dirty = false;
+		break;
+	default:
+		break;
+	}
+	return s->state == SERVER_ST_CLOSED ? STREAM_STOP : STREAM_CONSUMED;
+}
+
+/* Whether s may go back to the pool now (PROTOCOL.md). */
+static bool server_is_clean(const struct server *s)
+{
+	return s->in_flight == 0 && s->tx_status == 'I' && !s->extended_open && s->swallow == 0;
+}
+
+static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_frame *msg)
+{
+	if (msg->body == NULL)
+		return STREAM_NEED_BODY;
+	struct pg_reader r;
+	enum pg_tx_status status;
+	if (pg_backend_read_ready_for_query(msg, &r, &status) != PG_OK) {
+		server_close(s, "malformed ReadyForQuery from server");
+		return STREAM_STOP;
+	}
+	s->tx_status = (char)status;
+	if (s->in_flight > 0)
+		s->in_flight--;
+	enum cfg_pool_mode mode = s->pool->cfg.mode;
+	if (mode == CFG_POOL_SESSION || !server_is_clean(s)) {
+		if (mode == CFG_POOL_STATEMENT && s->in_flight == 0 && status != PG_TX_IDLE) {
+			s->dirty = true;
+			client_fatal(s->client, "08P01",
+				     "transaction blocks not allowed in statement pooling mode");
+			return STREAM_STOP;
+		}
+		return STREAM_FORWARD;
+	}
+	return STREAM_FORWARD_LAST;  /* release() runs once it reached the client */
+}
+
+static enum stream_verdict on_linked_message(struct server *s, const struct pg_frame *msg)
+{
+	if (s->swallow > 0)
+		return swallow_message(s, msg);
+	if (s->client == NULL)
+		return STREAM_DISCARD;
+	switch (msg->type) {
+	case PG_BE_READY_FOR_QUERY:
+		return on_ready_for_query(s, msg);
+	case PG_BE_PARAMETER_STATUS: {
+		if (msg->body == NULL)
+			return STREAM_NEED_BODY;
+		struct pg_reader r;
+		const char *name, *value;
+		if (pg_backend_read_parameter_status(msg, &r, &name, &value) == PG_OK) {
+			session_params_record(&s->pool->corral->tracked, &s->params, name, value);
+			session_params_update(&s->pool->corral->tracked, &s->client->params, name, value);
+		}
+		return STREAM_FORWARD;
+	}
+	default:
+		return STREAM_FORWARD;
+	}
+}
+
+/* The last ReadyForQuery reached the client: both are free again. */
+static void release(struct server *s)
+{
+	struct client *c = s->client;
+	if (c == NULL || s->state != SERVER_ST_ACTIVE)
+		return;
+	if (!server_is_clean(s)) {
+		/* The client pipelined more work before our ReadyForQuery reached
+		 * it: the server stays linked. */
+		stream_resume(&s->stream);
+		return;
+	}
+	s->client = NULL;
+	c->server = NULL;
+	stream_unlink(&s->stream);
+	pool_release(s->pool, s);
+	stream_resume(&s->stream);
+	client_server_released(c);
+}
+
+void server_link(struct server *s, struct client *c)
+{
+	struct corral *corral = s->pool->corral;
+	s->client = c;
+	c->server = s;
+	server_set_state(s, SERVER_ST_ACTIVE);
+	client_set_state(c, CLIENT_ST_ACTIVE);
+	stream_link(&s->stream, &c->stream);
+	if (session_params_diff(&corral->tracked, &c->params,
+				s->pool->have_welcome ? &s->pool->welcome : NULL, &s->params,
+				stream_out(&s->stream)) > 0) {
+		s->swallow++;
+		stream_send_out(&s->stream);
+	}
+}
+
+void server_client_left(struct server *s)
+{
+	struct pool *p = s->pool;
+	const struct cfg_settings *set = &p->corral->cfg->settings;
+	s->client = NULL;
+	stream_unlink(&s->stream);
+	if (!server_is_clean(s) || s->dirty || stream_has_unsent(&s->stream)) {
+		server_close(s, "client left with a transaction or query in progress");
+		return;
+	}
+	bool reset = p->cfg.mode == CFG_POOL_SESSION || set->server_reset_query_always;
+	if (reset && set->server_reset_query[0]) {
+		pg_frontend_put_query(stream_out(&s->stream), set->server_reset_query);
+		s->swallow++;
+		server_set_state(s, SERVER_ST_RESET);
+		stream_send_out(&s->stream);
+	} else {
+		pool_release(p, s);
+	}
+	/* It may have been paused at the client's last ReadyForQuery. */
+	stream_resume(&s->stream);
+}

@@ -1,0 +1,79 @@
+/* server: one connection from corral to PostgreSQL, and its state machine.
+ * It connects, logs in (server_login), then serves clients of its pool:
+ * idle in the pool, linked to a client while that client's transaction (or
+ * session, or statement) runs, reset when needed. It knows when it is free
+ * again by counting what is in flight (PROTOCOL.md): +1 per Query, Sync or
+ * FunctionCall forwarded, -1 per ReadyForQuery; free at ReadyForQuery 'I'
+ * with nothing in flight and no extended-protocol message since the last
+ * Sync. The state is its list membership in the pool; server_set_state is
+ * the one place that changes it. */
+#ifndef CORRAL_POOLER_SERVER_H
+#define CORRAL_POOLER_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pooler/list.h"
+#include "pooler/session_params.h"
+#include "pooler/stream.h"
+
+struct client;
+struct event;
+struct pool;
+struct server_login;
+
+#define SERVER_STATES(X) \
+	X(SERVER_ST_CONNECTING, "connecting") /* TCP/unix connect in progress */ \
+	X(SERVER_ST_LOGIN, "login")           /* startup and authentication */ \
+	X(SERVER_ST_IDLE, "idle")             /* in the pool, clean, unlinked */ \
+	X(SERVER_ST_ACTIVE, "active")         /* linked to a client */ \
+	X(SERVER_ST_RESET, "reset")           /* running server_reset_query, unlinked */ \
+	X(SERVER_ST_CLOSED, "closed")         /* gone; freed at the end of the loop turn */
+
+#define SERVER_STATE_ENUM(name, text) name,
+enum server_state { SERVER_STATES(SERVER_STATE_ENUM) };
+#undef SERVER_STATE_ENUM
+
+struct server {
+	struct list_node node;        /* in a pool list by state, or corral's free list */
+	enum server_state state;
+	uint64_t id;
+	struct pool *pool;
+	struct client *client;        /* linked client, ACTIVE only */
+	struct stream stream;
+	struct event *timer;          /* connect timeout (owned) */
+	struct server_login *login;   /* CONNECTING and LOGIN only (owned) */
+	struct session_params params; /* what this backend reports */
+	uint32_t backend_pid, backend_key;
+	int in_flight;                /* ReadyForQuery messages still owed */
+	bool extended_open;           /* extended-protocol messages since the last Sync */
+	char tx_status;               /* last ReadyForQuery status: 'I', 'T' or 'E' */
+	int swallow;                  /* ReadyForQuery of corral's own queries still owed */
+	bool dirty;                   /* must not be reused: close when released */
+	uint64_t created_us, last_used_us;
+};
+
+const char *server_state_name(enum server_state st);
+
+/* Open a new server for p (CONNECTING, in p's opening list). Returns NULL
+ * and fills why when the socket cannot even be started. */
+struct server *server_open(struct pool *p, char *why, size_t why_size);
+
+/* Link s (IDLE) to client c: bring s's session parameters in line with
+ * c's (one injected round trip, its replies swallowed), then forward. */
+void server_link(struct server *s, struct client *c);
+
+/* The linked client is leaving. A clean server goes back to the pool (after
+ * server_reset_query in session mode); one with work in flight is closed. */
+void server_client_left(struct server *s);
+
+/* Close s: its client (if any) gets an error and is closed too. */
+void server_close(struct server *s, const char *reason);
+
+/* Move s to `next`, checking the transition is allowed. */
+void server_set_state(struct server *s, enum server_state next);
+
+/* Free servers that were closed during this loop turn. */
+void server_free(struct server *s);
+
+#endif
