@@ -92,7 +92,7 @@ static const struct cfg_setting table[] = {
 	SET_TIME(idle_transaction_timeout, "0", 0, RELOAD),
 	SET_STR(ignore_startup_parameters, "", RELOAD),
 	SET_STR(job_name, "corral", RESTART),
-	SET_STR(listen_addr, "", RESTART),
+	SET_STR(listen_addr, "127.0.0.1", RESTART),
 	SET_INT(listen_backlog, "128", 1, INT_MAX, RESTART),
 	SET_INT(listen_port, "6432", 1, 65535, RESTART),
 	SET_BOOL(log_connections, "1", RELOAD),

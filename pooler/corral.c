@@ -121,10 +121,19 @@ void corral_schedule_reap(struct corral *c)
 	event_active(c->reaper, EV_TIMEOUT, 0);
 }
 
+/* libevent (and evdns) speak through our log, not bare stderr lines. */
+static void corral_on_libevent_log(int severity, const char *msg)
+{
+	enum log_level level = severity >= EVENT_LOG_ERR ? LOG_LVL_ERROR
+			     : severity == EVENT_LOG_WARN ? LOG_LVL_WARNING : LOG_LVL_DEBUG;
+	log_msg(level, "libevent: %s", msg);
+}
+
 /* Events and tables that exist before the first client. */
 static int start_loop(struct corral *c, char *why, size_t why_size)
 {
 	const struct cfg_settings *s = &c->cfg->settings;
+	event_set_log_callback(corral_on_libevent_log);
 	c->base = event_base_new();
 	if (c->base == NULL)
 		return snprintf(why, why_size, "cannot create the event loop (libevent)"), -1;
