@@ -247,18 +247,34 @@ static enum server_login_result on_sasl(struct server_login *l,
 				 PG_SCRAM_MECHANISM);
 	if (scram_init(l, err) != 0)
 		return SERVER_LOGIN_FAIL;
-	char nonce[PG_SCRAM_NONCE_LEN + 1];
-	if (pg_scram_random_nonce(nonce) != 0)
+	if (pg_scram_random_nonce(l->nonce) != 0)
 		return fail_auth(l, err, SQLSTATE_INVALID_AUTHORIZATION,
 				 "no random bytes for a SCRAM nonce");
 	pg_buf_reset(&l->scratch);
-	enum pg_scram_result res = pg_scram_client_first(&l->scram, "", nonce, &l->scratch);
+	enum pg_scram_result res = pg_scram_client_first(&l->scram, "", l->nonce, &l->scratch);
 	if (res != PG_SCRAM_OK)
 		return scram_failed(l, res, err);
 	pg_frontend_put_sasl_initial(out, PG_SCRAM_MECHANISM, l->scratch.data,
 				     (int32_t)l->scratch.len);
 	l->phase = SERVER_LOGIN_SASL_FIRST;
 	return SERVER_LOGIN_CONTINUE;
+}
+
+/* The ready keys belong to an older verifier (ALTER ROLE ... PASSWORD
+ * always draws a new salt). client-first did not depend on them, so the
+ * exchange restarts from it with the plaintext password, same nonce, and
+ * handles server-first again into l->scratch. */
+static enum pg_scram_result retry_with_password(struct server_login *l,
+						const struct pg_backend_auth *a)
+{
+	pg_scram_client_fini(&l->scram);
+	pg_scram_client_init_password(&l->scram, l->password);
+	pg_buf_reset(&l->scratch);
+	enum pg_scram_result res = pg_scram_client_first(&l->scram, "", l->nonce, &l->scratch);
+	pg_buf_reset(&l->scratch);
+	if (res != PG_SCRAM_OK)
+		return res;
+	return pg_scram_client_handle_first(&l->scram, a->data, a->data_len, &l->scratch);
 }
 
 /* SASLContinue carries server-first: sends client-final with the proof. */
@@ -269,6 +285,9 @@ static enum server_login_result on_sasl_continue(struct server_login *l,
 	pg_buf_reset(&l->scratch);
 	enum pg_scram_result res = pg_scram_client_handle_first(&l->scram, a->data, a->data_len,
 								&l->scratch);
+	if (res == PG_SCRAM_ERR_PARAMS && l->have_keys && l->password != NULL &&
+	    pg_secret_kind(l->password) == PG_SECRET_PLAIN)
+		res = retry_with_password(l, a);
 	if (res != PG_SCRAM_OK)
 		return scram_failed(l, res, err);
 	pg_frontend_put_sasl_response(out, l->scratch.data, l->scratch.len);

@@ -36,7 +36,9 @@ struct server_login_config {
 	/* Ready SCRAM keys (both or neither): a verifier and its ClientKey,
 	 * from a client's SCRAM exchange or from server_login_scram_keys of an
 	 * earlier login. Used for SCRAM in preference to the password, so no
-	 * PBKDF2 runs. */
+	 * PBKDF2 runs. Keys of an older verifier (the server's salt or
+	 * iteration count differs: the password was changed) are dropped for a
+	 * plaintext password when there is one; else the login fails. */
 	const struct pg_scram_verifier *scram_verifier;
 	const uint8_t *scram_client_key;
 	/* Sent after user and database (names non-empty); e.g. from
@@ -95,6 +97,7 @@ struct server_login {
 	uint8_t client_key[PG_SCRAM_KEY_LEN];
 	bool scram_used;                   /* scram is initialized */
 	struct pg_scram_client scram;
+	char nonce[PG_SCRAM_NONCE_LEN + 1]; /* ours, kept to replay client-first */
 	struct pg_buf scratch;             /* SASL payloads before framing (owned) */
 	const struct session_param_set *tracked;
 	uint32_t backend_pid, backend_key;
@@ -124,7 +127,8 @@ enum server_login_result server_login_step(struct server_login *l, const struct 
 
 /* After a DONE login that ran SCRAM: copies the verifier and ClientKey it
  * used into *v and client_key (to pass as scram_verifier and
- * scram_client_key next time: no PBKDF2) and returns true. false: no SCRAM
+ * scram_client_key next time: no PBKDF2) and returns true; they differ
+ * from the configured keys when those were stale. false: no SCRAM
  * exchange completed. */
 bool server_login_scram_keys(const struct server_login *l, struct pg_scram_verifier *v,
 			     uint8_t client_key[PG_SCRAM_KEY_LEN]);

@@ -59,12 +59,18 @@ enum fake_method {
 	FAKE_ERROR,                /* refuses at startup */
 };
 
+enum vec_keys {
+	KEYS_NONE,
+	KEYS_CURRENT,  /* those of the server's verifier for PASSWORD */
+	KEYS_STALE,    /* those of PASSWORD with another salt: a changed verifier */
+};
+
 /* A login against the fake server. */
 struct login_vec {
 	const char *what;
 	enum fake_method method;
 	const char *secret;          /* corral's password setting for USER */
-	bool keys;                   /* give corral ready SCRAM keys for PASSWORD */
+	enum vec_keys keys;          /* ready SCRAM keys corral is given */
 	const char *error_sqlstate;  /* FAKE_ERROR: what the server says */
 	const char *error_message;
 	enum server_login_result result;
@@ -77,17 +83,24 @@ static char md5_of_password[PG_MD5_SECRET_SIZE];
 static char verifier_of_password[PG_SCRAM_VERIFIER_SIZE];
 static struct pg_scram_verifier password_verifier;
 static struct pg_scram_keys password_keys;
+static struct pg_scram_verifier stale_verifier;
+static struct pg_scram_keys stale_keys;
 
 /* Made once in main: the md5 secret and SCRAM verifier of PASSWORD.
  * 0, or -1 when OpenSSL cannot. */
 static int derive_secrets(void)
 {
+	static const uint8_t stale_salt[] = "old salt";
 	if (pg_md5_secret(PASSWORD, USER, md5_of_password) != 0 ||
 	    pg_scram_keys_derive(PASSWORD, scram_salt, sizeof scram_salt, ITERATIONS,
-				 &password_keys) != 0)
+				 &password_keys) != 0 ||
+	    pg_scram_keys_derive(PASSWORD, stale_salt, sizeof stale_salt, ITERATIONS,
+				 &stale_keys) != 0)
 		return -1;
 	pg_scram_verifier_from_keys(&password_verifier, &password_keys, scram_salt,
 				    sizeof scram_salt, ITERATIONS);
+	pg_scram_verifier_from_keys(&stale_verifier, &stale_keys, stale_salt, sizeof stale_salt,
+				    ITERATIONS);
 	pg_scram_verifier_format(&password_verifier, verifier_of_password);
 	return 0;
 }
@@ -107,65 +120,70 @@ static const char *secret_of(const char *s)
 #define WRONG_PASSWORD_MSG "password authentication failed for user \"" USER "\""
 
 static const struct login_vec logins[] = {
-	{ "trust", FAKE_TRUST, NULL, false, NULL, NULL, SERVER_LOGIN_DONE, 0, NULL, NULL },
-	{ "trust ignores a password", FAKE_TRUST, PASSWORD, false, NULL, NULL, SERVER_LOGIN_DONE,
+	{ "trust", FAKE_TRUST, NULL, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE, 0, NULL, NULL },
+	{ "trust ignores a password", FAKE_TRUST, PASSWORD, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE,
 	  0, NULL, NULL },
-	{ "cleartext", FAKE_CLEARTEXT, PASSWORD, false, NULL, NULL, SERVER_LOGIN_DONE, 0, NULL,
+	{ "cleartext", FAKE_CLEARTEXT, PASSWORD, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE, 0, NULL,
 	  NULL },
-	{ "cleartext wrong", FAKE_CLEARTEXT, "nope", false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "cleartext wrong", FAKE_CLEARTEXT, "nope", KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_SERVER, "28P01", WRONG_PASSWORD_MSG },
-	{ "cleartext with an md5 secret", FAKE_CLEARTEXT, MD5_SECRET, false, NULL, NULL,
+	{ "cleartext with an md5 secret", FAKE_CLEARTEXT, MD5_SECRET, KEYS_NONE, NULL, NULL,
 	  SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for a cleartext password but the secret of user \"bob\" is an md5 hash" },
-	{ "cleartext with a SCRAM secret", FAKE_CLEARTEXT, SCRAM_SECRET, false, NULL, NULL,
+	{ "cleartext with a SCRAM secret", FAKE_CLEARTEXT, SCRAM_SECRET, KEYS_NONE, NULL, NULL,
 	  SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for a cleartext password but the secret of user \"bob\" is a SCRAM verifier" },
-	{ "cleartext without a password", FAKE_CLEARTEXT, NULL, false, NULL, NULL,
+	{ "cleartext without a password", FAKE_CLEARTEXT, NULL, KEYS_NONE, NULL, NULL,
 	  SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for cleartext password authentication but there is no password for user "
 	  "\"bob\"" },
-	{ "md5 with the password", FAKE_MD5, PASSWORD, false, NULL, NULL, SERVER_LOGIN_DONE, 0,
+	{ "md5 with the password", FAKE_MD5, PASSWORD, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE, 0,
 	  NULL, NULL },
-	{ "md5 with the md5 secret", FAKE_MD5, MD5_SECRET, false, NULL, NULL, SERVER_LOGIN_DONE,
+	{ "md5 with the md5 secret", FAKE_MD5, MD5_SECRET, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE,
 	  0, NULL, NULL },
-	{ "md5 wrong", FAKE_MD5, "nope", false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "md5 wrong", FAKE_MD5, "nope", KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_SERVER, "28P01", WRONG_PASSWORD_MSG },
-	{ "md5 with a SCRAM secret", FAKE_MD5, SCRAM_SECRET, false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "md5 with a SCRAM secret", FAKE_MD5, SCRAM_SECRET, KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for md5 authentication but the secret of user \"bob\" is a SCRAM verifier" },
-	{ "md5 with an empty password", FAKE_MD5, "", false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "md5 with an empty password", FAKE_MD5, "", KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for md5 authentication but there is no password for user \"bob\"" },
-	{ "scram with the password", FAKE_SCRAM, PASSWORD, false, NULL, NULL, SERVER_LOGIN_DONE,
+	{ "scram with the password", FAKE_SCRAM, PASSWORD, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE,
 	  0, NULL, NULL },
-	{ "scram with ready keys", FAKE_SCRAM, SCRAM_SECRET, true, NULL, NULL, SERVER_LOGIN_DONE,
+	{ "scram with ready keys", FAKE_SCRAM, SCRAM_SECRET, KEYS_CURRENT, NULL, NULL, SERVER_LOGIN_DONE,
 	  0, NULL, NULL },
-	{ "scram wrong", FAKE_SCRAM, "nope", false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "scram with stale keys and the password", FAKE_SCRAM, PASSWORD, KEYS_STALE, NULL, NULL,
+	  SERVER_LOGIN_DONE, 0, NULL, NULL },
+	{ "scram with stale keys only", FAKE_SCRAM, SCRAM_SECRET, KEYS_STALE, NULL, NULL,
+	  SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_AUTH, "28000",
+	  "SCRAM authentication with the server failed: *" },
+	{ "scram wrong", FAKE_SCRAM, "nope", KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_SERVER, "28P01", WRONG_PASSWORD_MSG },
-	{ "scram with an md5 secret", FAKE_SCRAM, MD5_SECRET, false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "scram with an md5 secret", FAKE_SCRAM, MD5_SECRET, KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for SCRAM-SHA-256 authentication but the secret of user \"bob\" is an md5 "
 	  "hash, which cannot do SCRAM" },
-	{ "scram with a verifier and no keys", FAKE_SCRAM, SCRAM_SECRET, false, NULL, NULL,
+	{ "scram with a verifier and no keys", FAKE_SCRAM, SCRAM_SECRET, KEYS_NONE, NULL, NULL,
 	  SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for SCRAM-SHA-256 authentication but user \"bob\" has only a SCRAM verifier "
 	  "and no client key yet (the client must log in with SCRAM first)" },
-	{ "scram without a password", FAKE_SCRAM, NULL, false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "scram without a password", FAKE_SCRAM, NULL, KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_AUTH, "28000",
 	  "server asks for SCRAM-SHA-256 authentication but there is no password for user \"bob\"" },
-	{ "scram impostor", FAKE_SCRAM_BAD_SIGNATURE, PASSWORD, false, NULL, NULL,
+	{ "scram impostor", FAKE_SCRAM_BAD_SIGNATURE, PASSWORD, KEYS_NONE, NULL, NULL,
 	  SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_AUTH, "08P01",
 	  "SCRAM authentication with the server failed: *" },
-	{ "scram skipped", FAKE_SCRAM_SKIP_FINAL, PASSWORD, false, NULL, NULL, SERVER_LOGIN_FAIL,
+	{ "scram skipped", FAKE_SCRAM_SKIP_FINAL, PASSWORD, KEYS_NONE, NULL, NULL, SERVER_LOGIN_FAIL,
 	  SERVER_LOGIN_ERR_AUTH, "08P01",
 	  "server sent AuthenticationOk before proving itself in SCRAM" },
-	{ "no such database", FAKE_ERROR, PASSWORD, false, "3D000",
+	{ "no such database", FAKE_ERROR, PASSWORD, KEYS_NONE, "3D000",
 	  "database \"appdb\" does not exist", SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_SERVER, "3D000",
 	  "database \"appdb\" does not exist" },
-	{ "too many connections", FAKE_ERROR, PASSWORD, false, "53300",
+	{ "too many connections", FAKE_ERROR, PASSWORD, KEYS_NONE, "53300",
 	  "sorry, too many clients already", SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_SERVER, "53300",
 	  "sorry, too many clients already" },
-	{ "starting up", FAKE_ERROR, PASSWORD, false, "57P03",
+	{ "starting up", FAKE_ERROR, PASSWORD, KEYS_NONE, "57P03",
 	  "the database system is starting up", SERVER_LOGIN_FAIL, SERVER_LOGIN_ERR_SERVER,
 	  "57P03", "the database system is starting up" },
 };
@@ -371,21 +389,24 @@ static void config_for(const struct login_vec *v, struct server_login_config *c,
 		.user = USER, .database = DATABASE, .password = secret_of(v->secret),
 		.params = params, .param_count = n, .tracked = tracked(),
 	};
-	if (v->keys) {
+	if (v->keys == KEYS_CURRENT) {
 		c->scram_verifier = &password_verifier;
 		c->scram_client_key = password_keys.client_key;
+	} else if (v->keys == KEYS_STALE) {
+		c->scram_verifier = &stale_verifier;
+		c->scram_client_key = stale_keys.client_key;
 	}
 }
 
-/* Runs the whole login of v against a fake server. */
-static void run_login(const struct login_vec *v, struct server_login *l, struct fake *f,
-		      struct outcome *o)
+/* What the fake server must receive after user and database. */
+static const struct pg_startup_param login_params[] = {
+	{ "client_encoding", "UTF8" }, { "application_name", "corral" },
+};
+
+/* Runs the whole login of v with config c against a fake server. */
+static void run_login_with(const struct login_vec *v, const struct server_login_config *c,
+			   struct server_login *l, struct fake *f, struct outcome *o)
 {
-	static const struct pg_startup_param params[] = {
-		{ "client_encoding", "UTF8" }, { "application_name", "corral" },
-	};
-	struct server_login_config c;
-	config_for(v, &c, params, N(params));
 	memset(f, 0, sizeof *f);
 	f->v = v;
 	pg_buf_init(&f->to_client);
@@ -393,7 +414,7 @@ static void run_login(const struct login_vec *v, struct server_login *l, struct 
 	session_params_init(&o->params);
 	struct pg_buf out;
 	pg_buf_init(&out);
-	server_login_start(l, &c, &out);
+	server_login_start(l, c, &out);
 	o->result = SERVER_LOGIN_CONTINUE;
 	while (o->result == SERVER_LOGIN_CONTINUE) {
 		ck_assert_msg(f->phase != FAKE_OVER, "%s: the login wants more", v->what);
@@ -408,6 +429,15 @@ static void run_login(const struct login_vec *v, struct server_login *l, struct 
 	pg_buf_fini(&f->to_client);
 	if (f->scram_used)
 		pg_scram_server_fini(&f->scram);
+}
+
+/* Runs the whole login of v against a fake server. */
+static void run_login(const struct login_vec *v, struct server_login *l, struct fake *f,
+		      struct outcome *o)
+{
+	struct server_login_config c;
+	config_for(v, &c, login_params, N(login_params));
+	run_login_with(v, &c, l, f, o);
 }
 
 /* "name=value;..." of the untracked parameters, in arrival order sorted
@@ -484,28 +514,53 @@ START_TEST(test_login)
 }
 END_TEST
 
-/* A password login hands out its SCRAM keys; a second login with them
- * succeeds without the password. */
-START_TEST(test_scram_keys_reused)
+/* A SCRAM login hands out the keys it used (fresh ones when the given
+ * keys were stale); a login with them alone then succeeds. */
+static void assert_keys_handed_out(const struct login_vec *first)
 {
 	struct server_login l;
 	struct fake f;
 	struct outcome o;
 	struct pg_scram_verifier v;
 	uint8_t client_key[PG_SCRAM_KEY_LEN];
-
-	run_login(&logins[0], &l, &f, &o);  /* trust: no SCRAM, no keys */
-	ck_assert(!server_login_scram_keys(&l, &v, client_key));
-	session_params_fini(&o.params);
-	server_login_fini(&l);
-
-	const struct login_vec with_password = { "scram", FAKE_SCRAM, PASSWORD, false, NULL, NULL,
-						 SERVER_LOGIN_DONE, 0, NULL, NULL };
-	run_login(&with_password, &l, &f, &o);
-	assert_outcome(&with_password, &o);
+	run_login(first, &l, &f, &o);
+	assert_outcome(first, &o);
 	ck_assert(server_login_scram_keys(&l, &v, client_key));
 	ck_assert_mem_eq(client_key, password_keys.client_key, PG_SCRAM_KEY_LEN);
 	ck_assert_mem_eq(&v, &password_verifier, sizeof v);
+	session_params_fini(&o.params);
+	server_login_fini(&l);
+
+	const struct login_vec keys_only = { "keys only", FAKE_SCRAM, NULL, KEYS_NONE, NULL, NULL,
+					     SERVER_LOGIN_DONE, 0, NULL, NULL };
+	struct server_login_config c;
+	config_for(&keys_only, &c, login_params, N(login_params));
+	c.scram_verifier = &v;
+	c.scram_client_key = client_key;
+	run_login_with(&keys_only, &c, &l, &f, &o);
+	assert_outcome(&keys_only, &o);
+	session_params_fini(&o.params);
+	server_login_fini(&l);
+}
+
+START_TEST(test_scram_keys_handed_out)
+{
+	static const struct login_vec firsts[] = {
+		{ "password", FAKE_SCRAM, PASSWORD, KEYS_NONE, NULL, NULL, SERVER_LOGIN_DONE, 0,
+		  NULL, NULL },
+		{ "stale keys", FAKE_SCRAM, PASSWORD, KEYS_STALE, NULL, NULL, SERVER_LOGIN_DONE, 0,
+		  NULL, NULL },
+	};
+	for (size_t i = 0; i < N(firsts); i++)
+		assert_keys_handed_out(&firsts[i]);
+
+	struct server_login l;
+	struct fake f;
+	struct outcome o;
+	struct pg_scram_verifier v;
+	uint8_t client_key[PG_SCRAM_KEY_LEN];
+	run_login(&logins[0], &l, &f, &o);  /* trust: no SCRAM, no keys */
+	ck_assert(!server_login_scram_keys(&l, &v, client_key));
 	session_params_fini(&o.params);
 	server_login_fini(&l);
 }
@@ -767,7 +822,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_login, 0, N(logins));
-	tcase_add_test(tc, test_scram_keys_reused);
+	tcase_add_test(tc, test_scram_keys_handed_out);
 	tcase_add_loop_test(tc, test_script, 0, N(scripts));
 	tcase_add_loop_test(tc, test_truncated, 0, N(cuts));
 	tcase_add_loop_test(tc, test_uncut, 0, N(cuts));
