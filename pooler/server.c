@@ -272,9 +272,9 @@ struct server *server_open(struct pool *p, char *why, size_t why_size)
 static void login_done(struct server *s)
 {
 	struct pool *p = s->pool;
-	if (!p->have_scram_keys)
-		p->have_scram_keys = server_login_scram_keys(s->login, &p->scram_verifier,
-							     p->scram_client_key);
+	/* Keep the newest keys: a fallback to the password replaced stale ones. */
+	if (server_login_scram_keys(s->login, &p->scram_verifier, p->scram_client_key))
+		p->have_scram_keys = true;
 	server_login_fini(s->login);
 	free(s->login);
 	s->login = NULL;
@@ -308,6 +308,8 @@ static enum stream_verdict on_login_message(struct server *s, const struct pg_fr
 	case SERVER_LOGIN_FAIL:
 		break;
 	}
+	if (err.kind == SERVER_LOGIN_ERR_AUTH)
+		s->pool->have_scram_keys = false;  /* maybe stale: derive afresh next time */
 	char why[320];
 	snprintf(why, sizeof why, "server login failed: %s", err.message);
 	pool_server_failed(s->pool, err.sqlstate, why);
@@ -361,12 +363,20 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 		return STREAM_CONSUMED;
 	}
 	if (msg->type == PG_BE_ERROR) {
-		struct pg_backend_diag d;
-		if (pg_backend_read_error(msg, &r, &d) == PG_OK)
-			log_msg(LOG_LVL_WARNING, "S-%llu %s/%s: corral's own query failed: %s %s",
-				(unsigned long long)s->id, s->pool->db_name, s->pool->user_name,
-				d.sqlstate ? d.sqlstate : "", d.message ? d.message : "");
+		struct pg_backend_diag d = { 0 };
+		if (pg_backend_read_error(msg, &r, &d) != PG_OK)
+			d.message = "malformed ErrorResponse";
+		log_msg(LOG_LVL_WARNING, "S-%llu %s/%s: corral's own query failed: %s %s",
+			(unsigned long long)s->id, s->pool->db_name, s->pool->user_name,
+			d.sqlstate ? d.sqlstate : "", d.message ? d.message : "");
 		s->dirty = true;
+		if (s->state == SERVER_ST_ACTIVE && s->client) {
+			/* A session parameter the client asked for is refused, as
+			 * PostgreSQL would refuse it at startup. */
+			client_fatal(s->client, d.sqlstate ? d.sqlstate : "22023",
+				     "invalid session parameter: %s", d.message ? d.message : "");
+			return STREAM_STOP;
+		}
 		return STREAM_CONSUMED;
 	}
 	enum pg_tx_status status;
@@ -393,10 +403,9 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 		pool_release(s->pool, s);
 		break;
 	case SERVER_ST_ACTIVE:      /* parameters now match the client's */
-		if (s->client && !s->dirty)
+		if (s->client)
 			session_params_synced(&corral->tracked, &s->client->params,
 					      s->pool->have_welcome ? &s->pool->welcome : NULL, &s->params);
-		s->dirty = false;
 		break;
 	default:
 		break;
