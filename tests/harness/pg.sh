@@ -272,7 +272,7 @@ pg_harness_on_exit() {
 }
 
 pg_harness_on_signal() {
-	trap - INT TERM
+	trap - INT TERM HUP
 	pg_harness_log "caught SIG$1; stopping"
 	pg_harness_stop_child
 	pg_harness_cleanup
@@ -280,10 +280,12 @@ pg_harness_on_signal() {
 	exit $((128 + $(kill -l "$1")))
 }
 
-# Makes any exit, Ctrl-C or SIGTERM stop what the harness started and remove
-# its temp dir; the exit status is the command's, or 128+signal.
+# Makes any exit, Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stop what
+# the harness started and remove its temp dir; the exit status is the
+# command's, or 128+signal.
 pg_harness_install_traps() {
 	trap pg_harness_on_exit EXIT
 	trap 'pg_harness_on_signal INT' INT
 	trap 'pg_harness_on_signal TERM' TERM
+	trap 'pg_harness_on_signal HUP' HUP
 }
