@@ -19,13 +19,15 @@ write_config() {  # write_config FILE [extra line...]
 		echo '[databases]'
 		echo 'appdb = host=127.0.0.1 port=5432 dbname=app'
 		echo '[pgbouncer]'
-		echo 'listen_port = 6499'
+		echo "listen_port = $port"
+		echo "unix_socket_dir = $work"
 		echo 'auth_type = md5'
 		echo 'auth_file = users.txt'
 		printf '%s\n' "$@"
 	} >"$f"
 }
 echo '"app" "secret"' >"$work/users.txt"
+port=$((20000 + RANDOM % 10000))
 
 # 1. Usage errors.
 "$corral" >"$work/out" 2>&1; rc=$?
@@ -39,11 +41,11 @@ check "a missing config file names the file" '[ $rc -eq 1 ] && grep -q "missing.
 write_config "$work/bad.ini" 'max_client_conn = lots'
 "$corral" "$work/bad.ini" >"$work/out" 2>&1; rc=$?
 check "a bad value is refused with file:line" \
-	'[ $rc -eq 1 ] && grep -q "bad.ini:7: .*max_client_conn" "$work/out"'
+	'[ $rc -eq 1 ] && grep -q "bad.ini:8: .*max_client_conn" "$work/out"'
 write_config "$work/unknown.ini" 'no_such_setting = 1'
 "$corral" "$work/unknown.ini" >"$work/out" 2>&1; rc=$?
 check "an unknown setting is refused with file:line" \
-	'[ $rc -eq 1 ] && grep -q "unknown.ini:7: .*no_such_setting" "$work/out"'
+	'[ $rc -eq 1 ] && grep -q "unknown.ini:8: .*no_such_setting" "$work/out"'
 printf '"app" secret\n' >"$work/badusers.txt"
 write_config "$work/badauth.ini" 'auth_file = badusers.txt'
 "$corral" "$work/badauth.ini" >"$work/out" 2>&1; rc=$?
@@ -58,15 +60,15 @@ wait_for() {  # wait_for PATTERN: up to 5 s for the log to show it
 	for _ in $(seq 50); do grep -q "$1" "$work/log" && return 0; sleep 0.1; done
 	return 1
 }
-check "a good config starts" 'wait_for "corral ready"'
-write_config "$work/good.ini" 'max_client_conn = 200' 'listen_port = 6500'
+check "a good config starts and listens" 'wait_for "ready: 1 database" && grep -q "listening on 127.0.0.1:$port" "$work/log"'
+write_config "$work/good.ini" 'max_client_conn = 200' "listen_port = $((port + 1))"
 kill -HUP "$pid"
 check "SIGHUP logs a changed setting" "wait_for \"max_client_conn: '100' -> '200'\""
 check "SIGHUP warns about restart-only settings" 'wait_for "listen_port.*restart"'
 write_config "$work/good.ini" 'max_client_conn = -5'
 kill -HUP "$pid"
 check "a broken config on SIGHUP is reported with file:line" \
-	'wait_for "reload failed, keeping the running configuration: .*good.ini:7:"'
+	'wait_for "reload failed, keeping the running configuration: .*good.ini:8:"'
 check "corral keeps running after a failed reload" 'kill -0 "$pid"'
 kill -TERM "$pid"
 wait "$pid"; rc=$?
