@@ -90,6 +90,8 @@ void client_set_state(struct client *c, enum client_state next)
 	list_push_back(state_list(c, next), &c->node);
 	if (next == CLIENT_ST_CLOSED)
 		corral_schedule_reap(c->corral);
+	else if (in_pool(next))
+		client_rearm_timer(c);
 }
 
 static void log_client(const struct client *c, enum log_level level, const char *fmt, ...)
@@ -120,6 +122,29 @@ static void arm_timer(struct client *c, int64_t usec)
 	event_add(c->timer, &tv);
 }
 
+void client_rearm_timer(struct client *c)
+{
+	const struct pool_config *pc = &c->pool->cfg;
+	switch (c->state) {
+	case CLIENT_ST_IDLE:
+		arm_timer(c, pc->client_idle_timeout_us);
+		break;
+	case CLIENT_ST_WAITING:
+		arm_timer(c, pc->query_wait_timeout_us);
+		break;
+	case CLIENT_ST_ACTIVE:
+		if (c->server->in_flight > 0 || c->server->extended_open)
+			arm_timer(c, pc->query_timeout_us);
+		else if (c->server->tx_status != PG_TX_IDLE)
+			arm_timer(c, pc->idle_transaction_timeout_us);
+		else
+			event_del(c->timer);
+		break;
+	default:
+		break;
+	}
+}
+
 static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *c = arg;
@@ -134,7 +159,16 @@ static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 	case CLIENT_ST_WAITING:
 		client_fatal(c, "08P01", "query_wait_timeout");
 		break;
-	default:
+	case CLIENT_ST_IDLE:
+		client_fatal(c, "08P01", "client_idle_timeout");
+		break;
+	case CLIENT_ST_ACTIVE:
+		if (c->server->in_flight > 0 || c->server->extended_open)
+			client_fatal(c, "57014", "query_timeout");
+		else
+			client_fatal(c, "25P03", "idle_transaction_timeout");
+		break;
+	case CLIENT_ST_CLOSED:
 		break;
 	}
 }
@@ -341,15 +375,16 @@ static enum stream_verdict on_startup_packet(struct client *c, const struct pg_f
 static enum stream_verdict on_active_message(struct client *c, const struct pg_frame *msg)
 {
 	struct server *s = c->server;
+	bool was_quiet = s->in_flight == 0 && !s->extended_open;
 	switch (msg->type) {
 	case PG_FE_QUERY:
 	case PG_FE_FUNCTION_CALL:
 		s->in_flight++;
-		return STREAM_FORWARD;
+		break;
 	case PG_FE_SYNC:
 		s->in_flight++;
 		s->extended_open = false;
-		return STREAM_FORWARD;
+		break;
 	case PG_FE_PARSE:
 	case PG_FE_BIND:
 	case PG_FE_DESCRIBE:
@@ -357,13 +392,16 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 	case PG_FE_EXECUTE:
 	case PG_FE_FLUSH:
 		s->extended_open = true;
-		return STREAM_FORWARD;
+		break;
 	case PG_FE_TERMINATE:
 		client_close(c, "client sent Terminate");
 		return STREAM_STOP;
 	default:
 		return STREAM_FORWARD;
 	}
+	if (was_quiet)
+		client_rearm_timer(c);   /* a query starts: query_timeout runs */
+	return STREAM_FORWARD;
 }
 
 static enum stream_verdict on_idle_message(struct client *c, const struct pg_frame *msg)
@@ -379,10 +417,7 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 	}
 	if (pool_acquire(p, c) != NULL)
 		return on_active_message(c, msg);
-	if (c->state == CLIENT_ST_CLOSED)
-		return STREAM_STOP;
-	arm_timer(c, p->cfg.query_wait_timeout_us);
-	return STREAM_PAUSE;
+	return c->state == CLIENT_ST_CLOSED ? STREAM_STOP : STREAM_PAUSE;
 }
 
 static enum stream_verdict client_on_message(void *owner, struct stream *st, const struct pg_frame *msg)
@@ -429,7 +464,6 @@ static const struct stream_ops client_stream_ops = {
 
 void client_server_ready(struct client *c)
 {
-	event_del(c->timer);
 	stream_resume(&c->stream);
 }
 

@@ -72,6 +72,9 @@ void client_fatal(struct client *c, const char *sqlstate, const char *fmt, ...)
 void client_close(struct client *c, const char *reason);
 
 void client_set_state(struct client *c, enum client_state next);
+/* Arm c's one timer for the deadline its state has (client_idle_timeout,
+ * query_wait_timeout, query_timeout, idle_transaction_timeout), or stop it. */
+void client_rearm_timer(struct client *c);
 void client_free(struct client *c);
 
 #endif

@@ -53,9 +53,15 @@ static void resolve_config(struct pool_config *pc, const struct cfg *cfg,
 	pc->reserve_pool_size = pick(u ? u->reserve_pool_size : -1, db->reserve_pool_size,
 				     s->reserve_pool_size);
 	pc->max_db_connections = pick(db->max_db_connections, -1, s->max_db_connections);
-	pc->query_wait_timeout_us = u && u->query_wait_timeout >= 0
-		? (int64_t)u->query_wait_timeout * 1000000
-		: seconds_or(db->query_wait_timeout, s->query_wait_timeout);
+	pc->query_wait_timeout_us = seconds_or(u ? u->query_wait_timeout : -1,
+					       seconds_or(db->query_wait_timeout, s->query_wait_timeout));
+	pc->query_timeout_us = seconds_or(u ? u->query_timeout : -1, s->query_timeout);
+	pc->idle_transaction_timeout_us = seconds_or(u ? u->idle_transaction_timeout : -1,
+						     s->idle_transaction_timeout);
+	pc->client_idle_timeout_us = seconds_or(u ? u->client_idle_timeout : -1,
+						s->client_idle_timeout);
+	pc->server_lifetime_us = seconds_or(db->server_lifetime, s->server_lifetime);
+	pc->server_idle_timeout_us = s->server_idle_timeout;
 	pc->server_login_retry_us = s->server_login_retry;
 	pc->server_connect_timeout_us = s->server_connect_timeout;
 	pc->connect_query = dup_or_null(db->connect_query);
@@ -249,6 +255,10 @@ struct server *pool_acquire(struct pool *p, struct client *c)
 
 void pool_release(struct pool *p, struct server *s)
 {
+	if (server_expired(s)) {
+		server_close(s, "server_lifetime reached");
+		return;
+	}
 	s->last_used_us = corral_now_us();
 	struct list_node *n = list_first(&p->waiting_clients);
 	if (n == NULL) {

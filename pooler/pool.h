@@ -33,7 +33,12 @@ struct pool_config {
 	int min_pool_size;
 	int reserve_pool_size;
 	int max_db_connections;     /* 0 = no limit */
-	int64_t query_wait_timeout_us;
+	int64_t query_wait_timeout_us;  /* 0 = off, for every timeout here */
+	int64_t query_timeout_us;
+	int64_t idle_transaction_timeout_us;
+	int64_t client_idle_timeout_us;
+	int64_t server_lifetime_us;
+	int64_t server_idle_timeout_us;
 	int64_t server_login_retry_us;
 	int64_t server_connect_timeout_us;
 	char *connect_query;        /* owned, may be NULL */

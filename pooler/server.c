@@ -41,6 +41,39 @@ static const unsigned allowed[] = {
 	[SERVER_ST_CLOSED] = 0,
 };
 
+/* This server's lifetime: server_lifetime less up to 10 %, spread by id so
+ * servers opened together do not all close together. 0 = forever. */
+static uint64_t lifetime_us(const struct server *s)
+{
+	uint64_t life = (uint64_t)s->pool->cfg.server_lifetime_us;
+	return life - life / 1000 * ((s->id * 2654435761u) % 100);
+}
+
+bool server_expired(const struct server *s)
+{
+	uint64_t life = lifetime_us(s);
+	return life > 0 && corral_now_us() - s->created_us >= life;
+}
+
+/* While idle: close at server_idle_timeout or at the end of the lifetime,
+ * whichever comes first. */
+static void arm_idle_timer(struct server *s)
+{
+	uint64_t idle = (uint64_t)s->pool->cfg.server_idle_timeout_us;
+	uint64_t life = lifetime_us(s);
+	uint64_t wait = idle;
+	if (life > 0) {
+		uint64_t age = corral_now_us() - s->created_us;
+		uint64_t left = age < life ? life - age : 1;
+		if (wait == 0 || left < wait)
+			wait = left;
+	}
+	if (wait == 0)
+		return;
+	struct timeval tv = { .tv_sec = (time_t)(wait / 1000000), .tv_usec = (suseconds_t)(wait % 1000000) };
+	event_add(s->timer, &tv);
+}
+
 static bool is_opening(enum server_state st)
 {
 	return st == SERVER_ST_CONNECTING || st == SERVER_ST_LOGIN;
@@ -58,6 +91,8 @@ void server_set_state(struct server *s, enum server_state next)
 		  state_names[s->state], state_names[next]);
 	if (is_opening(s->state) && !is_opening(next))
 		p->opening_count--;
+	if (s->state == SERVER_ST_IDLE)
+		event_del(s->timer);
 	list_remove(&s->node);
 	s->state = next;
 	switch (next) {
@@ -70,6 +105,7 @@ void server_set_state(struct server *s, enum server_state next)
 			list_push_back(&p->idle_servers, &s->node);
 		else
 			list_push_front(&p->idle_servers, &s->node);
+		arm_idle_timer(s);
 		break;
 	case SERVER_ST_ACTIVE:
 	case SERVER_ST_RESET:
@@ -198,6 +234,13 @@ static void fill_login_params(const struct pool_config *pc, struct pg_startup_pa
 	}
 }
 
+static void server_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	if (s->state == SERVER_ST_IDLE)
+		server_close(s, server_expired(s) ? "server_lifetime reached" : "server_idle_timeout reached");
+}
+
 static void start_login(struct server *s)
 {
 	struct pool *p = s->pool;
@@ -226,6 +269,8 @@ static void server_on_connected(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_TIMEOUT) {
 		snprintf(why, sizeof why, "could not connect within server_connect_timeout");
 	} else if (sockopt_connect_finish(fd, why, sizeof why) == 0) {
+		/* The connect event becomes the server's timer from now on. */
+		event_assign(s->timer, s->pool->corral->base, -1, 0, server_on_timer, s);
 		start_login(s);
 		return;
 	}
@@ -432,6 +477,8 @@ static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_
 	s->tx_status = (char)status;
 	if (s->in_flight > 0)
 		s->in_flight--;
+	if (s->in_flight == 0)
+		client_rearm_timer(s->client);  /* query over: idle in transaction, or nothing */
 	enum cfg_pool_mode mode = s->pool->cfg.mode;
 	if (mode == CFG_POOL_SESSION || !server_is_clean(s)) {
 		if (mode == CFG_POOL_STATEMENT && s->in_flight == 0 && status != PG_TX_IDLE) {

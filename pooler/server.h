@@ -41,7 +41,7 @@ struct server {
 	struct pool *pool;
 	struct client *client;        /* linked client, ACTIVE only */
 	struct stream stream;
-	struct event *timer;          /* connect timeout (owned) */
+	struct event *timer;          /* owned: connect timeout, then idle timeout / lifetime */
 	struct server_login *login;   /* CONNECTING and LOGIN only (owned) */
 	struct session_params params; /* what this backend reports */
 	uint32_t backend_pid, backend_key;
@@ -69,6 +69,9 @@ void server_client_left(struct server *s);
 
 /* Close s: its client (if any) gets an error and is closed too. */
 void server_close(struct server *s, const char *reason);
+
+/* Whether s outlived server_lifetime and must not be reused. */
+bool server_expired(const struct server *s);
 
 /* Move s to `next`, checking the transition is allowed. */
 void server_set_state(struct server *s, enum server_state next);
