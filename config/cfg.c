@@ -329,14 +329,19 @@ static int user_key_cmp(const void *key, const void *item)
 	return strcmp(key, user_name(item));
 }
 
+/* bsearch's array argument must not be NULL, even for zero elements. */
 const struct cfg_database *cfg_find_database(const struct cfg *cfg, const char *name)
 {
+	if (cfg->database_count == 0)
+		return NULL;
 	return bsearch(name, cfg->databases, cfg->database_count, sizeof *cfg->databases,
 		       database_key_cmp);
 }
 
 const struct cfg_user *cfg_find_user(const struct cfg *cfg, const char *name)
 {
+	if (cfg->user_count == 0)
+		return NULL;
 	return bsearch(name, cfg->users, cfg->user_count, sizeof *cfg->users, user_key_cmp);
 }
 

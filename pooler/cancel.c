@@ -49,12 +49,21 @@ static void cancel_on_writable(evutil_socket_t fd, short what, void *arg)
 void cancel_route(struct corral *corral, uint32_t pid, uint32_t key)
 {
 	struct client *c = cancel_map_find(corral->cancel, pid, key);
-	struct server *s = c ? c->server : NULL;
-	if (s == NULL || s->pool->addr_state != POOL_ADDR_READY) {
+	if (c == NULL || c->server == NULL) {
 		log_debug("cancel request for no running query; ignored");
 		return;
 	}
+	log_debug("C-%llu: cancel forwarded to server S-%llu", (unsigned long long)c->id,
+		  (unsigned long long)c->server->id);
+	cancel_server(c->server);
+}
+
+void cancel_server(struct server *s)
+{
 	struct pool *p = s->pool;
+	struct corral *corral = p->corral;
+	if (p->addr_state != POOL_ADDR_READY || (s->backend_pid == 0 && s->backend_key == 0))
+		return;
 	const struct resolve_addr *a = &p->addr.addr[0];
 	struct sockopt_tcp tcp;
 	char why[256];
@@ -73,6 +82,4 @@ void cancel_route(struct corral *corral, uint32_t pid, uint32_t key)
 	struct timeval tv = { .tv_sec = p->cfg.server_connect_timeout_us / 1000000,
 			      .tv_usec = p->cfg.server_connect_timeout_us % 1000000 };
 	event_add(r->ev, &tv);
-	log_debug("C-%llu: cancel forwarded to server S-%llu", (unsigned long long)c->id,
-		  (unsigned long long)s->id);
 }

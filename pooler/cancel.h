@@ -10,7 +10,14 @@
 
 struct corral;
 
+struct server;
+
 /* Forward the cancel for (pid, key) if it names a linked client. */
 void cancel_route(struct corral *corral, uint32_t pid, uint32_t key);
+
+/* Ask PostgreSQL to cancel what server s is running now (its client left
+ * mid-query: without this the backend runs on, holding its locks, until it
+ * next reads from the closed socket). */
+void cancel_server(struct server *s);
 
 #endif

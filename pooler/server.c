@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "config/cfg.h"
+#include "pooler/cancel.h"
 #include "pooler/client.h"
 #include "pooler/corral.h"
 #include "pooler/log.h"
@@ -560,6 +561,8 @@ void server_client_left(struct server *s)
 	s->client = NULL;
 	stream_unlink(&s->stream);
 	if (!server_is_clean(s) || s->dirty || stream_has_unsent(&s->stream)) {
+		if (s->in_flight > 0 || s->extended_open)
+			cancel_server(s);
 		server_close(s, "client left with a transaction or query in progress");
 		return;
 	}
