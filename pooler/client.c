@@ -472,6 +472,10 @@ void client_server_released(struct client *c)
 	if (c->state != CLIENT_ST_ACTIVE)
 		return;
 	client_set_state(c, CLIENT_ST_IDLE);
+	if (c->corral->shutting_down) {
+		client_fatal(c, "57P01", "corral is shutting down");
+		return;
+	}
 	stream_resume(&c->stream);
 }
 

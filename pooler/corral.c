@@ -82,10 +82,70 @@ int corral_reload(struct corral *c)
 	return 0;
 }
 
+/* How long a SIGINT shutdown waits for transactions in progress. */
+#define SHUTDOWN_WAIT_SECONDS 60
+
+static void corral_on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	log_warning("transactions still running after %d s; exiting anyway", SHUTDOWN_WAIT_SECONDS);
+	event_base_loopbreak(((struct corral *)arg)->base);
+}
+
+static void close_list(struct list_node *list, bool only_clean)
+{
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, list) {
+		struct client *cl = list_entry(n, struct client, node);
+		if (!only_clean || server_is_clean(cl->server))
+			client_fatal(cl, "57P01", "corral is shutting down");
+	}
+}
+
+/* SIGINT: stop accepting, close what is not inside a transaction, let the
+ * rest finish (corral_shutdown_check exits once they have). */
+static void begin_shutdown(struct corral *c)
+{
+	c->shutting_down = true;
+	listener_set_pause(c->listeners);
+	close_list(&c->login_clients, false);
+	struct list_node *n, *tmp, *m, *mtmp;
+	list_for_each_safe(n, tmp, &c->pools) {
+		struct pool *p = list_entry(n, struct pool, node);
+		close_list(&p->welcome_clients, false);
+		close_list(&p->idle_clients, false);
+		close_list(&p->waiting_clients, false);
+		close_list(&p->active_clients, true);   /* session mode between transactions */
+		list_for_each_safe(m, mtmp, &p->idle_servers)
+			server_close(list_entry(m, struct server, node), "corral is shutting down");
+	}
+	c->shutdown_timer = evtimer_new(c->base, corral_on_shutdown_timeout, c);
+	struct timeval tv = { .tv_sec = SHUTDOWN_WAIT_SECONDS };
+	event_add(c->shutdown_timer, &tv);
+	corral_shutdown_check(c);
+}
+
+void corral_shutdown_check(struct corral *c)
+{
+	if (!c->shutting_down)
+		return;
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, &c->pools)
+		if (!list_empty(&list_entry(n, struct pool, node)->active_clients))
+			return;
+	log_info("no transaction left running; exiting");
+	event_base_loopbreak(c->base);
+}
+
 static void corral_on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct corral *c = arg;
-	log_info("got %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	if (sig == SIGINT && !c->shutting_down) {
+		log_info("got SIGINT: no new connections; waiting up to %d s for transactions to "
+			 "finish (SIGINT again or SIGTERM to exit now)", SHUTDOWN_WAIT_SECONDS);
+		begin_shutdown(c);
+		return;
+	}
+	log_info("got %s, exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	event_base_loopbreak(c->base);
 }
 
@@ -114,6 +174,7 @@ static void reap(struct corral *c)
 static void corral_on_reap(evutil_socket_t fd, short what, void *arg)
 {
 	reap(arg);
+	corral_shutdown_check(arg);
 }
 
 void corral_schedule_reap(struct corral *c)
@@ -245,7 +306,8 @@ void corral_fini(struct corral *c)
 	listener_set_close(c->listeners);
 	if (c->dns)
 		evdns_base_free(c->dns, 1);
-	struct event *events[] = { c->on_sigint, c->on_sigterm, c->on_sighup, c->reaper };
+	struct event *events[] = { c->on_sigint, c->on_sigterm, c->on_sighup, c->reaper,
+				   c->shutdown_timer };
 	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
 		if (events[i])
 			event_free(events[i]);

@@ -52,11 +52,15 @@ struct corral {
 	struct list_node dead_servers;  /* SERVER_ST_CLOSED, freed by the reaper */
 	struct event *reaper;         /* owned: frees the dead at the end of a loop turn */
 	int client_count;             /* every client not yet freed */
+	bool shutting_down;           /* SIGINT: let transactions finish, then exit */
+	struct event *shutdown_timer; /* owned: bounds the wait for them */
 	uint64_t next_id;             /* ids for clients and servers, for logs */
 };
 
 /* Monotonic microseconds. */
 uint64_t corral_now_us(void);
+/* During a SIGINT shutdown: exit the loop once no client is linked. */
+void corral_shutdown_check(struct corral *c);
 /* Have the reaper free the dead at the end of this loop turn. */
 void corral_schedule_reap(struct corral *c);
 

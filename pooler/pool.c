@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <event2/event.h>
 
 #include "config/cfg.h"
 #include "pooler/client.h"
@@ -87,6 +88,8 @@ static void pool_config_fini(struct pool_config *pc)
 	free(pc->application_name);
 }
 
+static void pool_on_reserve_timer(evutil_socket_t fd, short what, void *arg);
+
 static struct pool *find_pool(struct corral *corral, const char *db_name, const char *user_name)
 {
 	struct list_node *n, *tmp;
@@ -131,10 +134,12 @@ struct pool *pool_get(struct corral *corral, const char *db_name, const char *us
 	list_init(&p->waiting_clients);
 	list_init(&p->active_clients);
 	session_params_init(&p->welcome);
+	p->reserve_timer = evtimer_new(corral->base, pool_on_reserve_timer, p);
 	list_push_back(&corral->pools, &p->node);
 	log_debug("pool %s/%s created: server %s@%s:%d/%s, %s mode, pool_size %d", db_name,
 		  user_name, p->cfg.server_user, p->cfg.host, p->cfg.port, p->cfg.dbname,
 		  cfg_pool_mode_name(p->cfg.mode), p->cfg.pool_size);
+	pool_open_servers(p);  /* min_pool_size */
 	return p;
 }
 
@@ -142,6 +147,7 @@ void pool_free(struct pool *p)
 {
 	if (p->resolving)
 		resolve_cancel(p->resolving);
+	event_free(p->reserve_timer);
 	list_remove(&p->node);
 	session_params_fini(&p->welcome);
 	pool_config_fini(&p->cfg);
@@ -156,24 +162,85 @@ bool pool_failing(const struct pool *p)
 	       corral_now_us() - p->last_error_at_us < (uint64_t)p->cfg.server_login_retry_us;
 }
 
-/* Servers of this database across all its pools, for max_db_connections. */
-static int db_server_count(const struct pool *p)
+/* Pools sharing p's database (same_db) or p's user, p included. */
+static bool sibling(const struct pool *p, const struct pool *q, bool same_db)
+{
+	return same_db ? strcmp(q->db_name, p->db_name) == 0 : strcmp(q->user_name, p->user_name) == 0;
+}
+
+/* Servers of p's database or user across pools, for max_db_connections and
+ * max_user_connections. O(pools), on server open only. */
+static int sibling_server_count(const struct pool *p, bool same_db)
 {
 	int n = 0;
 	struct list_node *it, *tmp;
 	list_for_each_safe(it, tmp, &p->corral->pools) {
 		const struct pool *q = list_entry(it, struct pool, node);
-		if (strcmp(q->db_name, p->db_name) == 0)
+		if (sibling(p, q, same_db))
 			n += q->server_count;
 	}
 	return n;
 }
 
-static bool may_open_server(const struct pool *p)
+/* Close the longest-idle server of a sibling pool (not p) to make room
+ * under a database or user limit. Returns whether one was closed. */
+static bool evict_sibling_idle(struct pool *p, bool same_db)
 {
-	if (p->server_count >= p->cfg.pool_size)
+	struct server *victim = NULL;
+	struct list_node *it, *tmp;
+	list_for_each_safe(it, tmp, &p->corral->pools) {
+		struct pool *q = list_entry(it, struct pool, node);
+		if (q == p || !sibling(p, q, same_db) || list_empty(&q->idle_servers))
+			continue;
+		struct server *s = list_entry(q->idle_servers.prev, struct server, node);
+		if (victim == NULL || s->last_used_us < victim->last_used_us)
+			victim = s;
+	}
+	if (victim)
+		server_close(victim, same_db ? "closed to make room under max_db_connections"
+					     : "closed to make room under max_user_connections");
+	return victim != NULL;
+}
+
+/* Room for one more server of p: the pool's own size (plus the reserve
+ * when a client has waited reserve_pool_timeout), then the database's and
+ * the user's limits, evicting a sibling's idle server if that makes room. */
+static bool may_open_server(struct pool *p)
+{
+	const struct cfg_settings *s = &p->corral->cfg->settings;
+	int size = p->cfg.pool_size;
+	struct list_node *oldest = list_first(&p->waiting_clients);
+	if (oldest && p->cfg.reserve_pool_size > 0 &&
+	    corral_now_us() - list_entry(oldest, struct client, node)->wait_since_us >=
+		    (uint64_t)s->reserve_pool_timeout)
+		size += p->cfg.reserve_pool_size;
+	if (p->server_count >= size)
 		return false;
-	return p->cfg.max_db_connections <= 0 || db_server_count(p) < p->cfg.max_db_connections;
+	int db_max = p->cfg.max_db_connections, user_max = s->max_user_connections;
+	if (db_max > 0 && sibling_server_count(p, true) >= db_max && !evict_sibling_idle(p, true))
+		return false;
+	if (user_max > 0 && sibling_server_count(p, false) >= user_max && !evict_sibling_idle(p, false))
+		return false;
+	return true;
+}
+
+static void pool_on_reserve_timer(evutil_socket_t fd, short what, void *arg)
+{
+	pool_open_servers(arg);
+}
+
+/* A client waits in a full pool with a reserve: look again when the oldest
+ * waiter reaches reserve_pool_timeout. */
+static void arm_reserve_timer(struct pool *p)
+{
+	const struct cfg_settings *s = &p->corral->cfg->settings;
+	struct list_node *oldest = list_first(&p->waiting_clients);
+	if (oldest == NULL || p->cfg.reserve_pool_size <= 0 || event_pending(p->reserve_timer, EV_TIMEOUT, NULL))
+		return;
+	uint64_t waited = corral_now_us() - list_entry(oldest, struct client, node)->wait_since_us;
+	uint64_t left = waited < (uint64_t)s->reserve_pool_timeout ? s->reserve_pool_timeout - waited : 0;
+	struct timeval tv = { .tv_sec = (time_t)(left / 1000000), .tv_usec = (suseconds_t)(left % 1000000) };
+	event_add(p->reserve_timer, &tv);
 }
 
 static void pool_on_resolved(void *arg, const struct resolve_result *res, const char *error)
@@ -216,11 +283,24 @@ static bool address_ready(struct pool *p)
 	return false;
 }
 
+static void open_servers(struct pool *p);
+
 void pool_open_servers(struct pool *p)
+{
+	/* Evicting a sibling's server comes back here: one loop at a time. */
+	if (p->opening || p->corral->shutting_down)
+		return;
+	p->opening = true;
+	open_servers(p);
+	p->opening = false;
+}
+
+static void open_servers(struct pool *p)
 {
 	int wanted = p->waiting_count + (p->have_welcome ? 0 : !list_empty(&p->welcome_clients));
 	if (p->server_count < p->cfg.min_pool_size && wanted < p->cfg.min_pool_size - p->server_count)
 		wanted = p->cfg.min_pool_size - p->server_count;
+	arm_reserve_timer(p);
 	while (p->opening_count < wanted && may_open_server(p)) {
 		if (pool_failing(p) || !address_ready(p))
 			return;
@@ -234,10 +314,18 @@ void pool_open_servers(struct pool *p)
 	}
 }
 
+/* The first idle server that may be used at once; idle ones that were
+ * unused for server_check_delay go to server_check_query first. */
 static struct server *take_idle(struct pool *p)
 {
-	struct list_node *n = list_first(&p->idle_servers);
-	return n ? list_entry(n, struct server, node) : NULL;
+	struct list_node *n;
+	while ((n = list_first(&p->idle_servers)) != NULL) {
+		struct server *s = list_entry(n, struct server, node);
+		if (!server_needs_check(s))
+			return s;
+		server_start_check(s);
+	}
+	return NULL;
 }
 
 struct server *pool_acquire(struct pool *p, struct client *c)
@@ -255,8 +343,9 @@ struct server *pool_acquire(struct pool *p, struct client *c)
 
 void pool_release(struct pool *p, struct server *s)
 {
-	if (server_expired(s)) {
-		server_close(s, "server_lifetime reached");
+	if (server_expired(s) || p->corral->shutting_down) {
+		server_close(s, p->corral->shutting_down ? "corral is shutting down"
+							 : "server_lifetime reached");
 		return;
 	}
 	s->last_used_us = corral_now_us();
@@ -306,5 +395,11 @@ void pool_server_failed(struct pool *p, const char *sqlstate, const char *messag
 
 void pool_server_gone(struct pool *p)
 {
-	pool_open_servers(p);
+	/* A slot under a database or user limit may have opened for a sibling. */
+	struct list_node *it, *tmp;
+	list_for_each_safe(it, tmp, &p->corral->pools) {
+		struct pool *q = list_entry(it, struct pool, node);
+		if (q == p || ((sibling(p, q, true) || sibling(p, q, false)) && q->waiting_count > 0))
+			pool_open_servers(q);
+	}
 }

@@ -18,6 +18,7 @@
 
 struct client;
 struct corral;
+struct event;
 struct server;
 
 /* What a pool needs from the config, resolved once: the [databases] entry
@@ -65,6 +66,8 @@ struct pool {
 	enum pool_addr_state addr_state;
 	struct resolve_result addr;
 	struct resolve_request *resolving; /* RESOLVING only */
+	struct event *reserve_timer;    /* owned: when the oldest waiter may use the reserve */
+	bool opening;                   /* pool_open_servers is on the stack */
 
 	struct list_node idle_servers;  /* SERVER_ST_IDLE, most recently used first */
 	struct list_node active_servers;/* SERVER_ST_ACTIVE and SERVER_ST_RESET */

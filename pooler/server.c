@@ -35,7 +35,8 @@ const char *server_state_name(enum server_state st)
 static const unsigned allowed[] = {
 	[SERVER_ST_CONNECTING] = BIT(SERVER_ST_LOGIN) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_LOGIN] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
-	[SERVER_ST_IDLE] = BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_IDLE] = BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_TESTING) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_TESTING] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_ACTIVE] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_RESET) |
 			     BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_RESET] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
@@ -110,6 +111,7 @@ void server_set_state(struct server *s, enum server_state next)
 		break;
 	case SERVER_ST_ACTIVE:
 	case SERVER_ST_RESET:
+	case SERVER_ST_TESTING:
 		list_push_back(&p->active_servers, &s->node);
 		break;
 	case SERVER_ST_CLOSED:
@@ -177,6 +179,7 @@ static enum stream_verdict server_on_message(void *owner, struct stream *st, con
 		return on_idle_message(s, msg);
 	case SERVER_ST_ACTIVE:
 	case SERVER_ST_RESET:
+	case SERVER_ST_TESTING:
 		return on_linked_message(s, msg);
 	case SERVER_ST_CONNECTING:
 	case SERVER_ST_CLOSED:
@@ -442,8 +445,10 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 		pool_server_ready(s->pool, s);
 		break;
 	case SERVER_ST_RESET:       /* server_reset_query done */
-		if (s->dirty) {
-			server_close(s, "server_reset_query failed");
+	case SERVER_ST_TESTING:     /* server_check_query done */
+		if (s->dirty || s->tx_status != PG_TX_IDLE) {
+			server_close(s, s->state == SERVER_ST_RESET ? "server_reset_query failed"
+								    : "server_check_query failed");
 			return STREAM_STOP;
 		}
 		pool_release(s->pool, s);
@@ -459,8 +464,7 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 	return s->state == SERVER_ST_CLOSED ? STREAM_STOP : STREAM_CONSUMED;
 }
 
-/* Whether s may go back to the pool now (PROTOCOL.md). */
-static bool server_is_clean(const struct server *s)
+bool server_is_clean(const struct server *s)
 {
 	return s->in_flight == 0 && s->tx_status == 'I' && !s->extended_open && s->swallow == 0;
 }
@@ -481,7 +485,8 @@ static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_
 	if (s->in_flight == 0)
 		client_rearm_timer(s->client);  /* query over: idle in transaction, or nothing */
 	enum cfg_pool_mode mode = s->pool->cfg.mode;
-	if (mode == CFG_POOL_SESSION || !server_is_clean(s)) {
+	bool keep = mode == CFG_POOL_SESSION && !s->pool->corral->shutting_down;
+	if (keep || !server_is_clean(s)) {
 		if (mode == CFG_POOL_STATEMENT && s->in_flight == 0 && status != PG_TX_IDLE) {
 			s->dirty = true;
 			client_fatal(s->client, "08P01",
@@ -552,6 +557,23 @@ void server_link(struct server *s, struct client *c)
 		s->swallow++;
 		stream_send_out(&s->stream);
 	}
+}
+
+bool server_needs_check(const struct server *s)
+{
+	const struct cfg_settings *set = &s->pool->corral->cfg->settings;
+	return set->server_check_query[0] != '\0' &&
+	       corral_now_us() - s->last_used_us >= (uint64_t)set->server_check_delay;
+}
+
+void server_start_check(struct server *s)
+{
+	const char *query = s->pool->corral->cfg->settings.server_check_query;
+	/* PgBouncer's spelling: "<empty>" sends an empty query. */
+	pg_frontend_put_query(stream_out(&s->stream), strcmp(query, "<empty>") == 0 ? "" : query);
+	s->swallow++;
+	server_set_state(s, SERVER_ST_TESTING);
+	stream_send_out(&s->stream);
 }
 
 void server_client_left(struct server *s)

@@ -26,6 +26,7 @@ struct server_login;
 	X(SERVER_ST_CONNECTING, "connecting") /* TCP/unix connect in progress */ \
 	X(SERVER_ST_LOGIN, "login")           /* startup and authentication */ \
 	X(SERVER_ST_IDLE, "idle")             /* in the pool, clean, unlinked */ \
+	X(SERVER_ST_TESTING, "testing")       /* running server_check_query before reuse */ \
 	X(SERVER_ST_ACTIVE, "active")         /* linked to a client */ \
 	X(SERVER_ST_RESET, "reset")           /* running server_reset_query, unlinked */ \
 	X(SERVER_ST_CLOSED, "closed")         /* gone; freed at the end of the loop turn */
@@ -69,6 +70,16 @@ void server_client_left(struct server *s);
 
 /* Close s: its client (if any) gets an error and is closed too. */
 void server_close(struct server *s, const char *reason);
+
+/* Whether s may go back to the pool now: nothing in flight, ReadyForQuery
+ * 'I', no extended-protocol message since the last Sync (PROTOCOL.md). */
+bool server_is_clean(const struct server *s);
+
+/* Whether s has been idle longer than server_check_delay and must run
+ * server_check_query before a client gets it. */
+bool server_needs_check(const struct server *s);
+/* Send server_check_query (TESTING); the pool gets it back when it answers. */
+void server_start_check(struct server *s);
 
 /* Whether s outlived server_lifetime and must not be reused. */
 bool server_expired(const struct server *s);
