@@ -70,6 +70,17 @@ static struct list_node *state_list(struct client *c, enum client_state st)
 	return &c->corral->dead_clients;
 }
 
+/* Add the client's socket traffic since the last call to its pool's stats
+ * (at every state change: often enough for SHOW STATS, never per message). */
+static void count_bytes(struct client *c)
+{
+	struct pool_stats *st = &c->pool->stats;
+	st->bytes_received += c->stream.bytes_in - c->counted_in;
+	st->bytes_sent += c->stream.bytes_out - c->counted_out;
+	c->counted_in = c->stream.bytes_in;
+	c->counted_out = c->stream.bytes_out;
+}
+
 void client_set_state(struct client *c, enum client_state next)
 {
 	enum client_state prev = c->state;
@@ -82,6 +93,7 @@ void client_set_state(struct client *c, enum client_state next)
 		  c->database ? c->database : "-", c->user ? c->user : "-", c->addr, state_names[prev],
 		  state_names[next]);
 	if (c->pool) {
+		count_bytes(c);
 		c->pool->client_count += in_pool(next) - in_pool(prev);
 		c->pool->waiting_count += (next == CLIENT_ST_WAITING) - (prev == CLIENT_ST_WAITING);
 	}
@@ -376,6 +388,11 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 {
 	struct server *s = c->server;
 	bool was_quiet = s->in_flight == 0 && !s->extended_open;
+	if (was_quiet) {
+		s->query_start_us = corral_turn_us(c->corral);
+		if (s->tx_status == PG_TX_IDLE)
+			s->xact_start_us = s->query_start_us;
+	}
 	switch (msg->type) {
 	case PG_FE_QUERY:
 	case PG_FE_FUNCTION_CALL:
@@ -386,7 +403,14 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 		s->extended_open = false;
 		break;
 	case PG_FE_PARSE:
+		c->pool->stats.client_parse_count++;
+		c->pool->stats.server_parse_count++;
+		s->extended_open = true;
+		break;
 	case PG_FE_BIND:
+		c->pool->stats.bind_count++;
+		s->extended_open = true;
+		break;
 	case PG_FE_DESCRIBE:
 	case PG_FE_CLOSE:
 	case PG_FE_EXECUTE:

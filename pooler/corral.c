@@ -32,6 +32,13 @@ uint64_t corral_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+uint64_t corral_turn_us(const struct corral *c)
+{
+	struct timeval tv;
+	event_base_gettimeofday_cached(c->base, &tv);
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
 /* Point the log sink at what the command line and cfg ask for. */
 static int apply_log_settings(const struct corral_options *opts, const struct cfg *cfg)
 {

@@ -59,6 +59,9 @@ struct corral {
 
 /* Monotonic microseconds. */
 uint64_t corral_now_us(void);
+/* Wall-clock microseconds as of the current loop turn (no system call):
+ * for statistics on the hot path. */
+uint64_t corral_turn_us(const struct corral *c);
 /* During a SIGINT shutdown: exit the loop once no client is linked. */
 void corral_shutdown_check(struct corral *c);
 /* Have the reaper free the dead at the end of this loop turn. */

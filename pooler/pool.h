@@ -57,6 +57,22 @@ enum pool_addr_state {
 	POOL_ADDR_READY,
 };
 
+/* Counters since the pool was made, as SHOW STATS reports them (times in
+ * microseconds, bytes as seen on client sockets). */
+struct pool_stats {
+	uint64_t server_assignment_count; /* a server linked to a client */
+	uint64_t xact_count;              /* transactions ended (ReadyForQuery 'I') */
+	uint64_t query_count;             /* queries ended (ReadyForQuery) */
+	uint64_t bytes_received;          /* from clients */
+	uint64_t bytes_sent;              /* to clients */
+	uint64_t xact_time_us;            /* first query to end of transaction */
+	uint64_t query_time_us;           /* query sent to ReadyForQuery */
+	uint64_t wait_time_us;            /* clients queued for a server */
+	uint64_t client_parse_count;      /* Parse messages from clients */
+	uint64_t server_parse_count;      /* Parse messages sent to servers */
+	uint64_t bind_count;              /* Bind messages from clients */
+};
+
 struct pool {
 	struct list_node node;          /* in corral->pools */
 	struct corral *corral;
@@ -87,6 +103,7 @@ struct pool {
 	uint8_t scram_client_key[PG_SCRAM_KEY_LEN];
 	bool have_welcome;              /* welcome holds a server's ParameterStatus set */
 	struct session_params welcome;
+	struct pool_stats stats;
 	char last_error_sqlstate[6];    /* last failed server login, "" when none */
 	char last_error[256];
 	uint64_t last_error_at_us;      /* monotonic, when it failed */

@@ -469,6 +469,20 @@ bool server_is_clean(const struct server *s)
 	return s->in_flight == 0 && s->tx_status == 'I' && !s->extended_open && s->swallow == 0;
 }
 
+/* Statistics at a client's ReadyForQuery: a query ended, and with 'I' a
+ * transaction too. */
+static void count_ready(struct server *s, enum pg_tx_status status)
+{
+	struct pool_stats *st = &s->pool->stats;
+	uint64_t now = corral_turn_us(s->pool->corral);
+	st->query_count++;
+	st->query_time_us += now - s->query_start_us;
+	if (status == PG_TX_IDLE && s->in_flight == 0) {
+		st->xact_count++;
+		st->xact_time_us += now - s->xact_start_us;
+	}
+}
+
 static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_frame *msg)
 {
 	if (msg->body == NULL)
@@ -482,6 +496,7 @@ static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_
 	s->tx_status = (char)status;
 	if (s->in_flight > 0)
 		s->in_flight--;
+	count_ready(s, status);
 	if (s->in_flight == 0)
 		client_rearm_timer(s->client);  /* query over: idle in transaction, or nothing */
 	enum cfg_pool_mode mode = s->pool->cfg.mode;
@@ -548,6 +563,9 @@ void server_link(struct server *s, struct client *c)
 	struct corral *corral = s->pool->corral;
 	s->client = c;
 	c->server = s;
+	s->pool->stats.server_assignment_count++;
+	if (c->state == CLIENT_ST_WAITING)
+		s->pool->stats.wait_time_us += corral_now_us() - c->wait_since_us;
 	server_set_state(s, SERVER_ST_ACTIVE);
 	client_set_state(c, CLIENT_ST_ACTIVE);
 	stream_link(&s->stream, &c->stream);

@@ -52,6 +52,8 @@ struct server {
 	int swallow;                  /* ReadyForQuery of corral's own queries still owed */
 	bool dirty;                   /* must not be reused: close when released */
 	uint64_t created_us, last_used_us;
+	uint64_t query_start_us;      /* turn time the running query was sent */
+	uint64_t xact_start_us;       /* turn time the running transaction began */
 };
 
 const char *server_state_name(enum server_state st);

@@ -356,6 +356,24 @@ static void stream_on_writable(evutil_socket_t fd, short what, void *arg)
 	process(src);
 }
 
+struct pg_buf *stream_out(struct stream *s)
+{
+	struct stream *src = s->peer;
+	if (src && src->pending > 0) {
+		pg_buf_put_bytes(&s->out, src->in->data + src->in->start, src->pending);
+		src->in->start += src->pending;
+		src->pending = 0;
+		if (src->blocked && s->waiting_src == src) {
+			/* Its bytes are ours to send now: it may read again. */
+			s->waiting_src = NULL;
+			src->blocked = false;
+			if (!src->paused)
+				set_reading(src, true);
+		}
+	}
+	return &s->out;
+}
+
 void stream_send_out(struct stream *s)
 {
 	if (s->fd == -1 || s->writing)

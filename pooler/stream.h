@@ -107,11 +107,10 @@ void stream_resume(struct stream *s);
 
 /* corral's own output: append with the pg_backend / pg_frontend builders
  * to stream_out(s), then stream_send_out(s) sends what it can now and the
- * rest when the socket drains. */
-static inline struct pg_buf *stream_out(struct stream *s)
-{
-	return &s->out;
-}
+ * rest when the socket drains. Order is kept: bytes the peer forwarded to
+ * s before this call and not yet sent are moved into the queue first (a
+ * copy, only in that rare case). */
+struct pg_buf *stream_out(struct stream *s);
 void stream_send_out(struct stream *s);
 /* Whether own output or forwarded bytes are still queued for this socket. */
 bool stream_has_unsent(const struct stream *s);
