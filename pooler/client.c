@@ -32,6 +32,10 @@ const char *client_state_name(enum client_state st)
 	return state_names[st];
 }
 
+/* Longest password or SASL message accepted, as PostgreSQL's limit on
+ * authentication tokens: login messages are buffered whole. */
+#define CLIENT_AUTH_MESSAGE_MAX 65535
+
 #define BIT(st) (1u << (st))
 static const unsigned allowed[] = {
 	[CLIENT_ST_LOGIN] = BIT(CLIENT_ST_AUTH) | BIT(CLIENT_ST_WELCOME) | BIT(CLIENT_ST_IDLE) |
@@ -149,8 +153,8 @@ void client_rearm_timer(struct client *c)
 			arm_timer(c, pc->query_timeout_us);
 		else if (c->server->tx_status != PG_TX_IDLE)
 			arm_timer(c, pc->idle_transaction_timeout_us);
-		else
-			event_del(c->timer);
+		else  /* between transactions, holding its server (session mode) */
+			arm_timer(c, pc->client_idle_timeout_us);
 		break;
 	default:
 		break;
@@ -174,11 +178,13 @@ static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 	case CLIENT_ST_IDLE:
 		client_fatal(c, "08P01", "client_idle_timeout");
 		break;
-	case CLIENT_ST_ACTIVE:
+	case CLIENT_ST_ACTIVE:  /* PgBouncer's texts */
 		if (c->server->in_flight > 0 || c->server->extended_open)
-			client_fatal(c, "57014", "query_timeout");
+			client_fatal(c, "57014", "query timeout");
+		else if (c->server->tx_status != PG_TX_IDLE)
+			client_fatal(c, "25P03", "idle transaction timeout");
 		else
-			client_fatal(c, "25P03", "idle_transaction_timeout");
+			client_fatal(c, "08P01", "client_idle_timeout");
 		break;
 	case CLIENT_ST_CLOSED:
 		break;
@@ -267,10 +273,17 @@ void client_welcome(struct client *c)
  * has met its first server. */
 static enum stream_verdict login_ok(struct client *c)
 {
-	struct pool *p = c->pool;
 	client_auth_fini(c->auth);
 	free(c->auth);
 	c->auth = NULL;
+	/* Pools are made for authenticated clients only. */
+	const char *sqlstate = "3D000";
+	char why[256];
+	struct pool *p = c->pool = pool_get(c->corral, c->database, c->user, &sqlstate, why, sizeof why);
+	if (p == NULL) {
+		client_fatal(c, sqlstate, "%s", why);
+		return STREAM_STOP;
+	}
 	if (cancel_map_new_key(c->corral->cancel, c, &c->cancel_pid, &c->cancel_key) != 0) {
 		client_fatal(c, "XX000", "could not generate a cancel key");
 		return STREAM_STOP;
@@ -344,10 +357,8 @@ static enum stream_verdict on_startup_message(struct client *c, const struct pg_
 		client_fatal(c, "0A000", "the admin console is not available yet");
 		return STREAM_STOP;
 	}
-	const char *sqlstate = NULL;
-	c->pool = pool_get(corral, c->database, c->user, &sqlstate, why, sizeof why);
-	if (c->pool == NULL) {
-		client_fatal(c, sqlstate, "%s", why);
+	if (cfg_find_database(corral->cfg, c->database) == NULL && corral->cfg->fallback == NULL) {
+		client_fatal(c, "3D000", "no such database: %s", c->database);
 		return STREAM_STOP;
 	}
 	c->stream.startup = false;
@@ -451,6 +462,10 @@ static enum stream_verdict client_on_message(void *owner, struct stream *st, con
 	case CLIENT_ST_LOGIN:
 		return on_startup_packet(c, msg);
 	case CLIENT_ST_AUTH: {
+		if (msg->body_len > CLIENT_AUTH_MESSAGE_MAX) {
+			client_fatal(c, "08P01", "authentication message too long (%zu bytes)", msg->body_len);
+			return STREAM_STOP;
+		}
 		if (msg->body == NULL)
 			return STREAM_NEED_BODY;
 		struct client_auth_error err;

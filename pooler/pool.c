@@ -54,6 +54,7 @@ static void resolve_config(struct pool_config *pc, const struct cfg *cfg,
 	pc->reserve_pool_size = pick(u ? u->reserve_pool_size : -1, db->reserve_pool_size,
 				     s->reserve_pool_size);
 	pc->max_db_connections = pick(db->max_db_connections, -1, s->max_db_connections);
+	pc->max_user_connections = pick(u ? u->max_user_connections : -1, -1, s->max_user_connections);
 	pc->query_wait_timeout_us = seconds_or(u ? u->query_wait_timeout : -1,
 					       seconds_or(db->query_wait_timeout, s->query_wait_timeout));
 	pc->query_timeout_us = seconds_or(u ? u->query_timeout : -1, s->query_timeout);
@@ -104,17 +105,21 @@ static struct pool *find_pool(struct corral *corral, const char *db_name, const 
 struct pool *pool_get(struct corral *corral, const char *db_name, const char *user_name,
 		      const char **sqlstate, char *why, size_t why_size)
 {
-	struct pool *p = find_pool(corral, db_name, user_name);
-	if (p)
-		return p;
 	const struct cfg *cfg = corral->cfg;
 	const struct cfg_database *db = cfg_find_database(cfg, db_name);
-	struct cfg_database fallback;
 	if (db == NULL && cfg->fallback == NULL) {
 		*sqlstate = "3D000";
 		snprintf(why, why_size, "no such database: %s", db_name);
 		return NULL;
 	}
+	/* An entry with a forced user= has one pool for all its clients. */
+	const struct cfg_database *entry = db ? db : cfg->fallback;
+	if (entry->user)
+		user_name = entry->user;
+	struct pool *p = find_pool(corral, db_name, user_name);
+	if (p)
+		return p;
+	struct cfg_database fallback;
 	if (db == NULL) {
 		cfg_database_instantiate(cfg->fallback, db_name, &fallback);
 		db = &fallback;
@@ -216,7 +221,7 @@ static bool may_open_server(struct pool *p)
 		size += p->cfg.reserve_pool_size;
 	if (p->server_count >= size)
 		return false;
-	int db_max = p->cfg.max_db_connections, user_max = s->max_user_connections;
+	int db_max = p->cfg.max_db_connections, user_max = p->cfg.max_user_connections;
 	if (db_max > 0 && sibling_server_count(p, true) >= db_max && !evict_sibling_idle(p, true))
 		return false;
 	if (user_max > 0 && sibling_server_count(p, false) >= user_max && !evict_sibling_idle(p, false))
@@ -250,7 +255,7 @@ static void pool_on_resolved(void *arg, const struct resolve_result *res, const 
 	if (res == NULL) {
 		p->addr_state = POOL_ADDR_UNKNOWN;
 		log_error("pool %s/%s: %s", p->db_name, p->user_name, error);
-		pool_server_failed(p, "08001", error);
+		pool_server_failed(p, NULL, "08001", error);
 		return;
 	}
 	p->addr = *res;
@@ -279,7 +284,7 @@ static bool address_ready(struct pool *p)
 		break;
 	}
 	log_error("pool %s/%s: %s", p->db_name, p->user_name, why);
-	pool_server_failed(p, "08001", why);
+	pool_server_failed(p, NULL, "08001", why);
 	return false;
 }
 
@@ -308,7 +313,7 @@ static void open_servers(struct pool *p)
 		if (server_open(p, why, sizeof why) == NULL) {
 			log_error("pool %s/%s: cannot open a server connection: %s", p->db_name,
 				  p->user_name, why);
-			pool_server_failed(p, "08006", why);
+			pool_server_failed(p, NULL, "08006", why);
 			return;
 		}
 	}
@@ -381,13 +386,16 @@ static void fail_clients(struct pool *p, struct list_node *list)
 			     p->last_error);
 }
 
-void pool_server_failed(struct pool *p, const char *sqlstate, const char *message)
+void pool_server_failed(struct pool *p, const struct server *failed, const char *sqlstate,
+			const char *message)
 {
 	snprintf(p->last_error_sqlstate, sizeof p->last_error_sqlstate, "%s", sqlstate);
 	snprintf(p->last_error, sizeof p->last_error, "%s", message);
 	p->last_error_at_us = corral_now_us();
 	/* Clients beyond the servers still opening would wait for nothing. */
-	if (p->opening_count == 0) {
+	bool failed_opening = failed && (failed->state == SERVER_ST_CONNECTING ||
+					 failed->state == SERVER_ST_LOGIN);
+	if (p->opening_count - failed_opening == 0) {
 		fail_clients(p, &p->welcome_clients);
 		fail_clients(p, &p->waiting_clients);
 	}

@@ -34,6 +34,7 @@ struct pool_config {
 	int min_pool_size;
 	int reserve_pool_size;
 	int max_db_connections;     /* 0 = no limit */
+	int max_user_connections;   /* 0 = no limit */
 	int64_t query_wait_timeout_us;  /* 0 = off, for every timeout here */
 	int64_t query_timeout_us;
 	int64_t idle_transaction_timeout_us;
@@ -124,9 +125,12 @@ void pool_release(struct pool *p, struct server *s);
 /* A server finished logging in: remember its parameters, welcome clients
  * waiting for them, and put it to work. */
 void pool_server_ready(struct pool *p, struct server *s);
-/* A server login failed: remember the error; fail the clients waiting for
- * a server that will not come. */
-void pool_server_failed(struct pool *p, const char *sqlstate, const char *message);
+/* Server `failed` (still counted as opening, or NULL) could not connect or
+ * log in: remember the error, so no new server is tried and new clients
+ * fail fast for server_login_retry, and fail the clients waiting for a
+ * server when no other one is still opening. Call before closing it. */
+void pool_server_failed(struct pool *p, const struct server *failed, const char *sqlstate,
+			const char *message);
 /* A server closed: open another if clients still wait. */
 void pool_server_gone(struct pool *p);
 /* Open servers while clients wait and the limits allow. */

@@ -200,7 +200,7 @@ static void server_on_error(void *owner, struct stream *st, int err, const char 
 	else
 		snprintf(why, sizeof why, "protocol violation from server: %s", reason);
 	if (s->state == SERVER_ST_LOGIN)
-		pool_server_failed(s->pool, "08006", why);
+		pool_server_failed(s->pool, s, "08006", why);
 	server_close(s, why);
 }
 
@@ -241,8 +241,22 @@ static void fill_login_params(const struct pool_config *pc, struct pg_startup_pa
 static void server_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
-	if (s->state == SERVER_ST_IDLE)
+	if (s->state == SERVER_ST_LOGIN) {
+		const char *why = "server login did not finish within server_connect_timeout";
+		pool_server_failed(s->pool, s, "08006", why);
+		server_close(s, why);
+	} else if (s->state == SERVER_ST_IDLE) {
 		server_close(s, server_expired(s) ? "server_lifetime reached" : "server_idle_timeout reached");
+	}
+}
+
+/* Connect and login share one deadline, as in PgBouncer. */
+static void arm_login_timer(struct server *s)
+{
+	int64_t us = s->pool->cfg.server_connect_timeout_us;
+	struct timeval tv = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
+	if (us > 0)
+		event_add(s->timer, &tv);
 }
 
 static void start_login(struct server *s)
@@ -275,10 +289,11 @@ static void server_on_connected(evutil_socket_t fd, short what, void *arg)
 	} else if (sockopt_connect_finish(fd, why, sizeof why) == 0) {
 		/* The connect event becomes the server's timer from now on. */
 		event_assign(s->timer, s->pool->corral->base, -1, 0, server_on_timer, s);
+		arm_login_timer(s);
 		start_login(s);
 		return;
 	}
-	pool_server_failed(s->pool, "08006", why);
+	pool_server_failed(s->pool, s, "08006", why);
 	server_close(s, why);
 }
 
@@ -361,7 +376,7 @@ static enum stream_verdict on_login_message(struct server *s, const struct pg_fr
 		s->pool->have_scram_keys = false;  /* maybe stale: derive afresh next time */
 	char why[320];
 	snprintf(why, sizeof why, "server login failed: %s", err.message);
-	pool_server_failed(s->pool, err.sqlstate, why);
+	pool_server_failed(s->pool, s, err.sqlstate, why);
 	server_close(s, why);
 	return STREAM_STOP;
 }
@@ -439,6 +454,8 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 	switch (s->state) {
 	case SERVER_ST_LOGIN:       /* connect_query done */
 		if (s->dirty) {
+			pool_server_failed(s->pool, s, "08P01",
+					   "server login failed: connect_query failed (see corral's log)");
 			server_close(s, "connect_query failed");
 			return STREAM_STOP;
 		}

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "pooler/iobuf.h"
+#include "protocol/pg_startup.h"
 
 static void stream_on_readable(evutil_socket_t fd, short what, void *arg);
 static void stream_on_writable(evutil_socket_t fd, short what, void *arg);
@@ -201,7 +202,10 @@ static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 	pg_reader_init(&r, b->data + off, avail);
 	enum pg_result res;
 	if (s->startup) {
-		res = pg_frame_read_startup(&r, s->env->max_packet_size, &f);
+		/* PostgreSQL's own bound: a startup packet is read whole. */
+		uint32_t max = s->env->max_packet_size < PG_STARTUP_MAX_LEN ? s->env->max_packet_size
+									    : PG_STARTUP_MAX_LEN;
+		res = pg_frame_read_startup(&r, max, &f);
 		total = res == PG_OK ? f.len : (avail >= 4 ? pg_load_u32(b->data + off) : 0);
 	} else {
 		res = pg_frame_read_header(&r, s->env->max_packet_size, &f);
