@@ -74,3 +74,33 @@ IT_POOLER_TESTS = \
 	tests/integration/it_session_params.sh
 TESTS += $(IT_POOLER_TESTS)
 EXTRA_DIST += $(IT_POOLER_TESTS) tests/harness/corral.sh
+
+# Timeouts, server limits, server login failures and the process itself:
+# each script starts one corral per case (it_extra.sh: more auth_file
+# users, a [users] section, throwaway roles and databases); the programs
+# watch PostgreSQL through pg_stat_activity (it_pgstat).
+tests_integration_libit_a_SOURCES += \
+	tests/integration/it_pgstat.c tests/integration/it_pgstat.h
+
+check_PROGRAMS += tests/integration/it_timeouts
+tests_integration_it_timeouts_SOURCES = tests/integration/it_timeouts.c
+tests_integration_it_timeouts_CFLAGS = $(IT_CFLAGS)
+tests_integration_it_timeouts_LDADD = $(IT_LDADD)
+
+check_PROGRAMS += tests/integration/it_server_limits
+tests_integration_it_server_limits_SOURCES = tests/integration/it_server_limits.c
+tests_integration_it_server_limits_CFLAGS = $(IT_CFLAGS)
+tests_integration_it_server_limits_LDADD = $(IT_LDADD)
+
+check_PROGRAMS += tests/integration/it_login_retry
+tests_integration_it_login_retry_SOURCES = tests/integration/it_login_retry.c
+tests_integration_it_login_retry_CFLAGS = $(IT_CFLAGS)
+tests_integration_it_login_retry_LDADD = $(IT_LDADD)
+
+IT_LIMIT_TESTS = \
+	tests/integration/it_timeouts.sh \
+	tests/integration/it_server_limits.sh \
+	tests/integration/it_login_retry.sh \
+	tests/integration/it_process.sh
+TESTS += $(IT_LIMIT_TESTS)
+EXTRA_DIST += $(IT_LIMIT_TESTS) tests/integration/it_extra.sh
