@@ -1,0 +1,90 @@
+/* tls: corral's use of OpenSSL. It owns the two SSL_CTX built from the
+ * settings (client side: corral is the TLS server applications connect to,
+ * from client_tls_*; server side: corral is the TLS client of PostgreSQL,
+ * from server_tls_*), makes per-connection SSL objects, and wraps the
+ * handshake, read and write in non-blocking calls that report "wait until
+ * the socket is readable / writable" instead of blocking. It never polls,
+ * owns no socket and does not log: the stream drives it from the event
+ * loop, and errors come back as text for the caller to log or send. */
+#ifndef CORRAL_POOLER_TLS_H
+#define CORRAL_POOLER_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <openssl/types.h>
+
+#include "config/cfg_settings.h"
+
+/* Both contexts and the modes they were built for. A context is NULL when
+ * its side's sslmode is disable. Owned by the loop (struct corral); live
+ * SSL objects hold their own reference to the context they came from, so a
+ * reload may replace these while connections made earlier go on. */
+struct tls_contexts {
+	SSL_CTX *client;               /* accepts TLS from applications (owned) */
+	SSL_CTX *server;               /* speaks TLS to PostgreSQL (owned) */
+	enum cfg_sslmode client_mode;  /* client_tls_sslmode */
+	enum cfg_sslmode server_mode;  /* server_tls_sslmode */
+};
+
+/* What a non-blocking TLS call did. */
+enum tls_io {
+	TLS_IO_OK,          /* done: the handshake completed, or *n > 0 bytes moved */
+	TLS_IO_WANT_READ,   /* call again, with the same arguments, once the socket is readable */
+	TLS_IO_WANT_WRITE,  /* ... once the socket is writable */
+	TLS_IO_CLOSED,      /* the peer closed the connection (with or without close_notify) */
+	TLS_IO_ERROR,       /* failed for good: errno is set (EPROTO for a TLS error), why says what */
+};
+
+/* Build the contexts s asks for: protocols, ciphers, curves, DH, the
+ * certificate and key, the CA file and the verification each sslmode
+ * implies. Every file is read now, so a reload picks up replaced files.
+ * Returns 0 with *t filled (the caller owns both contexts; release with
+ * tls_contexts_fini), or -1 with why naming the setting and OpenSSL's
+ * reason, and *t untouched. */
+int tls_contexts_load(struct tls_contexts *t, const struct cfg_settings *s, char *why,
+		      size_t why_size) __attribute__((warn_unused_result));
+/* Release both contexts (live SSL objects keep theirs); *t is zeroed. */
+void tls_contexts_fini(struct tls_contexts *t);
+
+/* Parse a client_tls_protocols / server_tls_protocols value: versions
+ * tlsv1.0 .. tlsv1.3 and the shortcuts all (every version), secure
+ * (tlsv1.2,tlsv1.3) and legacy (all), separated by commas, colons or
+ * spaces, case-insensitive. OpenSSL takes a range, so the versions named
+ * must be consecutive. Returns 0 with the lowest and highest as OpenSSL's
+ * TLS1_x_VERSION, or -1 with why. */
+int tls_parse_protocols(const char *text, int *min_version, int *max_version, char *why,
+			size_t why_size) __attribute__((warn_unused_result));
+
+/* A new SSL for an accepted client socket fd, in server role (t->client
+ * must be non-NULL). The caller owns it until tls_free. */
+SSL *tls_new_accept(const struct tls_contexts *t, int fd);
+/* A new SSL for a socket fd connected to PostgreSQL at host (a name or an
+ * IP literal), in client role (t->server must be non-NULL). It sends host
+ * as SNI when host is a name; with verify-full the certificate must match
+ * host (a DNS name, or an IP address in its subjectAltName). Returns NULL
+ * with why when host cannot be checked. */
+SSL *tls_new_connect(const struct tls_contexts *t, int fd, const char *host, char *why,
+		     size_t why_size);
+
+/* Advance the handshake. TLS_IO_OK once it completed; TLS_IO_ERROR with why
+ * ("certificate verify failed: hostname mismatch", "no shared cipher", ...). */
+enum tls_io tls_handshake(SSL *ssl, char *why, size_t why_size) __attribute__((warn_unused_result));
+/* Decrypt up to len bytes into buf (the handshake is done). TLS_IO_OK with
+ * *n > 0; more may then be waiting in OpenSSL (tls_pending). */
+enum tls_io tls_read(SSL *ssl, void *buf, size_t len, size_t *n, char *why, size_t why_size)
+	__attribute__((warn_unused_result));
+/* Encrypt and send up to len bytes of buf. TLS_IO_OK with *n > 0 bytes
+ * taken (partial writes are on). After a WANT, the retry must pass the same
+ * bytes again, but they may have moved and more may follow them. */
+enum tls_io tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, char *why, size_t why_size)
+	__attribute__((warn_unused_result));
+/* Whether decrypted bytes wait in OpenSSL (no socket event will say so). */
+bool tls_pending(const SSL *ssl);
+/* Send close_notify when the handshake was done (best effort, never
+ * waits), then free ssl. NULL is allowed. */
+void tls_free(SSL *ssl);
+
+/* "TLSv1.3/TLS_AES_256_GCM_SHA384" for logs and SHOW output. */
+void tls_describe(const SSL *ssl, char *out, size_t size);
+
+#endif
