@@ -245,6 +245,20 @@ static int read_auth_file(struct load *ld, struct cfg_error *err)
 	return 0;
 }
 
+/* Read auth_hba_file when auth_type is hba, relative to the config file. */
+static int read_hba_file(struct load *ld, struct cfg_error *err)
+{
+	struct cfg *cfg = ld->cfg;
+	if (cfg->settings.auth_type != CFG_AUTH_HBA || *cfg->settings.auth_hba_file == '\0')
+		return 0;
+	char *path = cfg_ini_resolve_path(ld->top, cfg->settings.auth_hba_file);
+	int rc = cfg_hba_load(path, &cfg->hba, err);
+	free(path);
+	for (size_t i = 0; i < cfg->hba.file_count; i++)
+		add_file(ld, cfg->hba.files[i]);
+	return rc;
+}
+
 static void load_begin(struct load *ld, const char *top)
 {
 	*ld = (struct load){
@@ -285,6 +299,8 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_error *err)
 	int rc = cfg_ini_parse_file(path, on_entry, add_file, &ld, err);
 	if (rc == 0)
 		rc = read_auth_file(&ld, err);
+	if (rc == 0)
+		rc = read_hba_file(&ld, err);
 	return load_end(&ld, rc, out, err);
 }
 
@@ -313,6 +329,7 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->users);
 	cfg_authfile_fini(&cfg->auth);
 	free(cfg->auth_file_path);
+	cfg_hba_fini(&cfg->hba);
 	for (size_t i = 0; i < cfg->file_count; i++)
 		free(cfg->files[i]);
 	free(cfg->files);
@@ -448,6 +465,11 @@ size_t cfg_diff(const struct cfg *old, const struct cfg *new, cfg_change_fn *fn,
 	merge(&d, old->users, old->user_count, new->users, new->user_count, sizeof *old->users,
 	      user_name, diff_user);
 	cfg_authfile_diff(&old->auth, &new->auth, diff_auth, &d);
+	if (!cfg_hba_equal(&old->hba, &new->hba))
+		emit(&d, &(struct cfg_change){ .kind = CFG_CHANGE_HBA_CHANGED,
+					       .name = *new->settings.auth_hba_file
+							       ? new->settings.auth_hba_file
+							       : old->settings.auth_hba_file });
 	return d.count;
 }
 
@@ -463,6 +485,7 @@ void cfg_change_describe(const struct cfg_change *c, char *out, size_t out_size)
 		[CFG_CHANGE_AUTH_ADDED] = { "auth_file: user '", "' added" },
 		[CFG_CHANGE_AUTH_REMOVED] = { "auth_file: user '", "' removed" },
 		[CFG_CHANGE_AUTH_CHANGED] = { "auth_file: secret of '", "' changed" },
+		[CFG_CHANGE_HBA_CHANGED] = { "auth_hba_file '", "': rules changed" },
 	};
 	switch (c->kind) {
 	case CFG_CHANGE_SETTING:

@@ -15,6 +15,7 @@
 #include "config/cfg_authfile.h"
 #include "config/cfg_database.h"
 #include "config/cfg_error.h"
+#include "config/cfg_hba.h"
 #include "config/cfg_settings.h"
 #include "config/cfg_user.h"
 
@@ -29,8 +30,9 @@ struct cfg {
 	size_t user_count;
 	struct cfg_authfile auth;       /* auth_file contents; empty when not set */
 	char *auth_file_path;           /* auth_file as opened, or NULL when not set */
-	char **files;                   /* every file read, in reading order: the */
-	size_t file_count;              /* config, its includes, then auth_file */
+	struct cfg_hba hba;             /* auth_hba_file's rules; empty unless auth_type hba */
+	char **files;                   /* every file read, in reading order: the config, */
+	size_t file_count;              /* its includes, auth_file, auth_hba_file, @files */
 };
 
 /* Load the config file at path into a new snapshot *out (the caller frees
@@ -40,6 +42,7 @@ struct cfg {
  * Returns 0, or -1 with *err set and *out untouched when: a file cannot be
  * read; a line is malformed (see cfg_ini.h); a setting is unknown or its
  * value bad; a [databases] or [users] entry is bad; the auth_file is bad;
+ * with auth_type hba, the auth_hba_file (relative like auth_file) is bad;
  * min_pool_size exceeds default_pool_size (or a database's pool size); a
  * password auth_type (plain, md5, scram-sha-256) has neither auth_file nor
  * auth_user; auth_type hba has no auth_hba_file; client TLS is enabled
@@ -49,7 +52,8 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_error *err)
 
 /* cfg_load on len bytes of ini text named name_for_errors, reading no file
  * at all: %include is refused and auth_file, if set, is not read (auth
- * stays empty, auth_file_path NULL). For the fuzzer and tests. */
+ * stays empty, auth_file_path NULL), nor is auth_hba_file (hba stays
+ * empty). For the fuzzer and tests. */
 int cfg_load_buffer(const char *text, size_t len, const char *name_for_errors, struct cfg **out,
 		    struct cfg_error *err) __attribute__((warn_unused_result));
 
@@ -73,6 +77,7 @@ enum cfg_change_kind {
 	CFG_CHANGE_AUTH_ADDED,      /* a user's line appeared in auth_file */
 	CFG_CHANGE_AUTH_REMOVED,
 	CFG_CHANGE_AUTH_CHANGED,    /* a user's secret changed */
+	CFG_CHANGE_HBA_CHANGED,     /* auth_hba_file's rules changed (name: the file) */
 };
 
 /* One difference. Pointers are valid during the callback only. */
@@ -93,7 +98,7 @@ typedef void cfg_change_fn(void *ctx, const struct cfg_change *change);
 
 /* Call fn (may be NULL, to only count) for each difference from old to new:
  * settings in name order, then databases in name order with "*" last, then
- * users, then auth_file users. Returns the number of differences; 0 when the
+ * users, then auth_file users, then the hba rules. Returns the number of differences; 0 when the
  * snapshots are equivalent. */
 size_t cfg_diff(const struct cfg *old, const struct cfg *new, cfg_change_fn *fn, void *ctx);
 
