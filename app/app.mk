@@ -36,3 +36,11 @@ tests_unit_check_app_html_LDADD = $(APP_TEST_LIBS)
 
 EXTRA_DIST += app/nginx.conf app/schema.sql app/static/index.html \
 	app/files/hello.txt app/files/secret.txt
+
+# The app's integration tests (run by make check under the harness
+# PostgreSQL; each starts its own corral, corral-app and nginx).
+IT_APP_TESTS = \
+	tests/integration/it_app_load.sh \
+	tests/integration/it_app.sh
+TESTS += $(IT_APP_TESTS)
+EXTRA_DIST += $(IT_APP_TESTS) tests/integration/it_app_lib.sh app/stack.sh
