@@ -41,6 +41,7 @@ EXTRA_DIST += app/nginx.conf app/schema.sql app/static/index.html \
 # PostgreSQL; each starts its own corral, corral-app and nginx).
 IT_APP_TESTS = \
 	tests/integration/it_app_load.sh \
+	tests/integration/it_app_process.sh \
 	tests/integration/it_app.sh
 TESTS += $(IT_APP_TESTS)
 EXTRA_DIST += $(IT_APP_TESTS) tests/integration/it_app_lib.sh app/stack.sh

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/app_log.h"
 #include "util/xalloc.h"
 
 static const struct {
@@ -179,11 +180,27 @@ static bool still_usable(struct db *db)
 	case PQTRANS_INERROR: return true;
 	default: return false;
 	}
-	struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
-	if (poll(&p, 1, 0) <= 0)
-		return true;
-	return PQconsumeInput(db->conn) && PQstatus(db->conn) == CONNECTION_OK &&
-	       !PQisBusy(db->conn);
+	/* A closing server sends its reason (libpq hands it to the notice
+	 * processor), then end-of-file, which one read may not reach: read
+	 * while there is something to read, a few times at most. */
+	for (int reads = 0; reads < 4; reads++) {
+		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			return true;
+		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK)
+			return false;
+	}
+	return !PQisBusy(db->conn);
+}
+
+/* Notices, and the reason a server gives before it closes an idle
+ * connection, go to the app's log as one line. */
+static void log_notice(void *arg, const char *message)
+{
+	int len = (int)strlen(message);
+	while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == ' '))
+		len--;
+	app_log("database says: %.*s", len, message);
 }
 
 /* Open the connection (no statements yet). Returns 0 or -1 (error set,
@@ -214,6 +231,7 @@ static int open_connection(struct db *db, uint64_t deadline)
 		disconnect(db);
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, log_notice, NULL);
 	return 0;
 }
 

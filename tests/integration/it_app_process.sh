@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# corral-app's process and connection life, with the app connected straight
+# to PostgreSQL (pointing it at PostgreSQL instead of corral is only a DSN)
+# and nginx in front:
+#  1. its backends terminated, the app reconnects on the next request,
+#     which succeeds;
+#  2. a statement stuck on a lock fails with 503 within db-timeout + 1 s,
+#     and the worker serves the next request;
+#  3. a worker killed with SIGKILL is replaced;
+#  4. SIGHUP re-reads the settings file and replaces every worker while
+#     requests keep succeeding; a bad settings file changes nothing;
+#  5. SIGTERM while a request waits on a lock: the request completes with
+#     200 and its update persists, then the app exits 0.
+set -uo pipefail
+# shellcheck source=tests/integration/it_app_lib.sh
+. "${CORRAL_TOP_SRCDIR:?run through make check}/tests/integration/it_app_lib.sh"
+it_app_install_traps
+db_timeout_ms=2000
+it_app_create_db process || exit 1
+it_app_dir || exit 1
+conf=$IT_APP_DIR/app.conf
+echo 'workers = 2' >"$conf"
+it_app_start_app --config="$conf" --dsn="$(it_app_direct_dsn)" --db-timeout=$db_timeout_ms || exit 1
+it_app_start_nginx || exit 1
+out=$IT_APP_DIR/body
+
+# The pids of the app's PostgreSQL backends, one per line.
+app_backends() {
+	corral_pg_psql -d "$IT_APP_DB" -c "SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = 'corral-app' ORDER BY pid"
+}
+
+# The app's worker pids, sorted, on one line.
+workers() {
+	app_stack_workers "$IT_APP_PID" | sort -n | xargs
+}
+
+# Waits up to $1 seconds until `workers` prints $2 pids, none of them in
+# the list $3; prints them.
+await_workers() {
+	local seconds=$1 count=$2 old=" ${3:-} " now pid ok _
+	for _ in $(seq 1 $((seconds * 10))); do
+		now=$(workers)
+		ok=1
+		[ "$(wc -w <<<"$now")" -eq "$count" ] || ok=0
+		for pid in $now; do
+			[[ $old == *" $pid "* ]] && ok=0
+		done
+		if [ $ok -eq 1 ]; then
+			echo "$now"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "$now"
+	return 1
+}
+
+# n GETs of $2 in a row through nginx: "count code" pairs.
+codes() {
+	for _ in $(seq 1 "$1"); do it_app_status "$IT_APP_URL$2"; done | sort | uniq -c | xargs
+}
+
+# Starts a client that holds world in EXCLUSIVE mode for $1 seconds (reads
+# still pass, /updates' row locks wait) and waits until it holds it.
+lock_world() {
+	setpriv --pdeathsig KILL -- psql -X -q -d "$IT_APP_DB" \
+		-c "BEGIN; LOCK TABLE world IN EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT" >/dev/null 2>&1 &
+	locker=$!
+	corral_pg_wait_active "BEGIN; LOCK TABLE world IN EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT" 5 \
+		>/dev/null
+}
+
+# Waits (up to 5 s) until one of the app's backends waits for a lock.
+await_app_lock_wait() {
+	local _
+	for _ in $(seq 1 50); do
+		[ "$(corral_pg_psql -d "$IT_APP_DB" -c "SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = 'corral-app' AND wait_event_type = 'Lock'")" != 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# 1. Lost connections come back on the next request.
+await_backends() {
+	local _
+	for _ in $(seq 1 50); do
+		[ "$(app_backends | wc -l)" -eq "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+corral_check "each worker connected at start" await_backends 2
+before=$(app_backends | xargs)
+corral_pg_psql -d "$IT_APP_DB" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE application_name = 'corral-app'" >/dev/null
+for pid in $before; do
+	corral_check "backend $pid terminated" corral_pg_backend_gone "$pid"
+done
+corral_expect "after the backends died: 10 requests in a row are 200" "10 200" "$(codes 10 /db)"
+after=$(app_backends | xargs)
+corral_check "new backends serve them ($after; before: $before)" \
+	bash -c '[ -n "$1" ] && for p in $1; do [[ " $2 " != *" $p "* ]] || exit 1; done' _ "$after" "$before"
+
+# 2. A statement that cannot finish is bounded by db-timeout.
+lock_world 4
+read -r code seconds < <(it_app_get "$IT_APP_URL/updates?queries=1")
+corral_expect "a stuck /updates gets 503" "503" "$code"
+corral_check "... within db-timeout + 1 s ($seconds s)" \
+	awk -v t="$seconds" -v l=$((db_timeout_ms / 1000 + 1)) 'BEGIN { exit !(t <= l) }'
+corral_expect "reads still work meanwhile: 6 requests in a row are 200" "6 200" "$(codes 6 /db)"
+wait "$locker"
+
+# 3. A dead worker is replaced.
+old=$(workers)
+victim=${old%% *}
+kill -KILL "$victim"
+corral_check "the master replaces a worker killed with SIGKILL (was $old)" \
+	await_workers 5 2 "$victim"
+corral_expect "requests after the replacement are 200" "6 200" "$(codes 6 /db)"
+
+# 4. SIGHUP: new settings, new workers, no failed request on the way.
+old=$(workers)
+(for _ in $(seq 1 40); do it_app_status "$IT_APP_URL/db"; sleep 0.05; done) >"$IT_APP_DIR/codes" &
+loop=$!
+sleep 0.5
+echo 'workers = 3' >"$conf"
+kill -HUP "$IT_APP_PID"
+corral_check "SIGHUP: 3 workers, all new (was $old)" await_workers 10 3 "$old"
+wait "$loop"
+corral_expect "requests during the reload are all 200" "40 200" \
+	"$(sort "$IT_APP_DIR/codes" | uniq -c | xargs)"
+old=$(workers)
+echo 'workers = none' >"$conf"
+kill -HUP "$IT_APP_PID"
+await_reload_refused() {
+	local _
+	for _ in $(seq 1 50); do
+		grep -q "reload failed, the running settings stay: $conf:1: workers" "$APP_STACK_LOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+corral_check "a bad settings file is refused, with file:line" await_reload_refused
+corral_expect "... and the workers stay" "$old" "$(workers)"
+
+# 5. SIGTERM drains: the request in hand completes.
+lock_world 2
+curl -s -m 30 -o "$out" -w '%{http_code}' "$IT_APP_URL/updates?queries=1" >"$out.code" &
+request=$!
+corral_check "an /updates request waits on the lock" await_app_lock_wait
+kill -TERM "$IT_APP_PID"
+wait "$request"
+corral_expect "the request in hand at SIGTERM completes" "200" "$(cat "$out.code")"
+corral_check "... and its update persisted" bash -c '
+	row=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[0]; print(r[\"id\"], r[\"randomNumber\"])" "$1") &&
+	[ "$(psql -X -At -F" " -d "$2" -c "SELECT id, randomnumber FROM world WHERE id = ${row%% *}")" = "$row" ]
+' _ "$out" "$IT_APP_DB"
+wait "$locker"
+corral_check "the app exits 0 once drained" it_app_stop_app
+corral_check "corral-app's log: no sanitizer report, only the one killed worker" it_app_log_clean 1
+
+it_app_finish
