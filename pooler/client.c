@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "config/cfg.h"
+#include "pooler/admin.h"
 #include "pooler/cancel.h"
 #include "pooler/cancel_map.h"
 #include "pooler/client_auth.h"
@@ -279,11 +280,14 @@ static enum stream_verdict login_ok(struct client *c)
 	/* Pools are made for authenticated clients only. */
 	const char *sqlstate = "3D000";
 	char why[256];
-	struct pool *p = c->pool = pool_get(c->corral, c->database, c->user, &sqlstate, why, sizeof why);
+	struct pool *p = c->pool = admin_is_console_db(c->database)
+		? admin_console_pool(c->corral, c->user, c->database, &sqlstate, why, sizeof why)
+		: pool_get(c->corral, c->database, c->user, &sqlstate, why, sizeof why);
 	if (p == NULL) {
 		client_fatal(c, sqlstate, "%s", why);
 		return STREAM_STOP;
 	}
+	p->stats.client_connect_count++;
 	if (cancel_map_new_key(c->corral->cancel, c, &c->cancel_pid, &c->cancel_key) != 0) {
 		client_fatal(c, "XX000", "could not generate a cancel key");
 		return STREAM_STOP;
@@ -323,12 +327,6 @@ static enum stream_verdict auth_result(struct client *c, enum client_auth_result
 	return STREAM_STOP;
 }
 
-/* Admin console databases; the console itself comes with the admin issue. */
-static bool is_admin_db(const char *db)
-{
-	return strcmp(db, "corral") == 0 || strcmp(db, "pgbouncer") == 0;
-}
-
 static enum stream_verdict on_startup_message(struct client *c, const struct pg_startup *st)
 {
 	struct corral *corral = c->corral;
@@ -353,11 +351,8 @@ static enum stream_verdict on_startup_message(struct client *c, const struct pg_
 		client_fatal(c, "53300", "no more connections allowed (max_client_conn)");
 		return STREAM_STOP;
 	}
-	if (is_admin_db(c->database)) {
-		client_fatal(c, "0A000", "the admin console is not available yet");
-		return STREAM_STOP;
-	}
-	if (cfg_find_database(corral->cfg, c->database) == NULL && corral->cfg->fallback == NULL) {
+	if (!admin_is_console_db(c->database) && cfg_find_database(corral->cfg, c->database) == NULL &&
+	    corral->cfg->fallback == NULL) {
 		client_fatal(c, "3D000", "no such database: %s", c->database);
 		return STREAM_STOP;
 	}
@@ -446,6 +441,9 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 		client_close(c, "client sent Terminate");
 		return STREAM_STOP;
 	}
+	if (p->console)
+		return admin_on_message(c, msg);
+	c->request_us = corral_turn_us(c->corral);
 	if (pool_failing(p) && list_empty(&p->idle_servers)) {
 		client_fatal(c, p->last_error_sqlstate, "%s", p->last_error);
 		return STREAM_STOP;
@@ -523,6 +521,7 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 	struct client *c = xcalloc(1, sizeof *c);
 	c->corral = corral;
 	c->id = ++corral->next_id;
+	c->connect_us = c->request_us = corral_turn_us(corral);
 	if (is_unix)
 		snprintf(c->addr, sizeof c->addr, "unix");
 	else

@@ -50,6 +50,8 @@ struct client {
 	char addr[64];                /* "127.0.0.1:51234" or "unix", for logs */
 	uint32_t cancel_pid, cancel_key;
 	uint64_t wait_since_us;       /* monotonic, WAITING only */
+	uint64_t connect_us;          /* wall clock: accepted (SHOW CLIENTS) */
+	uint64_t request_us;          /* wall clock: last wanted a server (SHOW CLIENTS) */
 	uint64_t counted_in, counted_out; /* stream bytes already added to pool stats */
 };
 

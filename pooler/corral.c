@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "config/cfg.h"
+#include "pooler/admin.h"
 #include "pooler/cancel_map.h"
 #include "pooler/client.h"
 #include "pooler/listener.h"
@@ -65,28 +66,48 @@ static void log_change(void *ctx, const struct cfg_change *change)
 		log_info("reload: %s", line);
 }
 
-int corral_reload(struct corral *c)
+/* What changed in c->cfg takes effect: log sink, listeners' options,
+ * packet limit, every pool's settings. */
+static void apply_config(struct corral *c)
+{
+	const struct cfg_settings *s = &c->cfg->settings;
+	if (apply_log_settings(&c->opts, c->cfg) != 0)
+		log_error("reload: cannot open logfile '%s': %m; logging continues as before",
+			  s->logfile);
+	if (c->listeners)
+		listener_set_update(c->listeners, s);
+	c->env.max_packet_size = (uint32_t)s->max_packet_size;
+	struct list_node *n, *tmp;
+	list_for_each_safe(n, tmp, &c->pools)
+		pool_reconfigure(list_entry(n, struct pool, node));
+}
+
+int corral_reload(struct corral *c, char *why, size_t why_size)
 {
 	struct cfg *next = NULL;
 	struct cfg_error err;
 	if (cfg_load(c->opts.config_path, &next, &err) != 0) {
-		char msg[sizeof err.file + sizeof err.msg + 32];
-		cfg_error_format(&err, msg, sizeof msg);
-		log_error("reload failed, keeping the running configuration: %s", msg);
+		cfg_error_format(&err, why, why_size);
+		log_error("reload failed, keeping the running configuration: %s", why);
 		return -1;
 	}
 	size_t changes = cfg_diff(c->cfg, next, log_change, NULL);
 	log_info("reload: %s read, %zu change%s", c->opts.config_path, changes,
 		 changes == 1 ? "" : "s");
-	if (apply_log_settings(&c->opts, next) != 0)
-		log_error("reload: cannot open logfile '%s': %m; logging continues as before",
-			  next->settings.logfile);
-	if (c->listeners)
-		listener_set_update(c->listeners, &next->settings);
-	cfg_free(c->cfg);
+	/* The old snapshot goes last: the log sink may point into it until then. */
+	struct cfg *old = c->cfg;
 	c->cfg = next;
-	c->env.max_packet_size = (uint32_t)next->settings.max_packet_size;
+	apply_config(c);
+	cfg_free(old);
 	return 0;
+}
+
+void corral_replace_settings(struct corral *c, struct cfg_settings *next)
+{
+	struct cfg_settings old = c->cfg->settings;
+	c->cfg->settings = *next;
+	apply_config(c);
+	cfg_settings_fini(&old);
 }
 
 /* How long a SIGINT shutdown waits for transactions in progress. */
@@ -118,6 +139,8 @@ static void begin_shutdown(struct corral *c)
 	struct list_node *n, *tmp, *m, *mtmp;
 	list_for_each_safe(n, tmp, &c->pools) {
 		struct pool *p = list_entry(n, struct pool, node);
+		if (p->console)
+			continue;  /* operators watch the shutdown from the console */
 		close_list(&p->welcome_clients, false);
 		close_list(&p->idle_clients, false);
 		close_list(&p->waiting_clients, false);
@@ -131,8 +154,26 @@ static void begin_shutdown(struct corral *c)
 	corral_shutdown_check(c);
 }
 
+/* Clients other than console sessions. */
+static int app_client_count(const struct corral *c)
+{
+	int n = c->client_count;
+	const struct list_node *it;
+	for (it = c->pools.next; it != &c->pools; it = it->next) {
+		const struct pool *p = list_entry(it, struct pool, node);
+		if (p->console)
+			n -= p->client_count;
+	}
+	return n;
+}
+
 void corral_shutdown_check(struct corral *c)
 {
+	if (c->wait_for_clients && app_client_count(c) == 0) {
+		log_info("SHUTDOWN WAIT_FOR_CLIENTS: no client left; exiting");
+		event_base_loopbreak(c->base);
+		return;
+	}
 	if (!c->shutting_down)
 		return;
 	struct list_node *n, *tmp;
@@ -141,6 +182,31 @@ void corral_shutdown_check(struct corral *c)
 			return;
 	log_info("no transaction left running; exiting");
 	event_base_loopbreak(c->base);
+}
+
+void corral_stop(struct corral *c, enum corral_stop_mode mode)
+{
+	switch (mode) {
+	case CORRAL_STOP_NOW:
+		log_info("SHUTDOWN: exiting now");
+		event_base_loopbreak(c->base);
+		break;
+	case CORRAL_STOP_WAIT_FOR_SERVERS:
+		log_info("SHUTDOWN WAIT_FOR_SERVERS: no new connections; waiting up to %d s for "
+			 "transactions to finish", SHUTDOWN_WAIT_SECONDS);
+		if (!c->shutting_down)
+			begin_shutdown(c);
+		break;
+	case CORRAL_STOP_WAIT_FOR_CLIENTS:
+		log_info("SHUTDOWN WAIT_FOR_CLIENTS: no new connections; exiting when the last "
+			 "client leaves");
+		c->wait_for_clients = true;
+		/* Closed, not paused: the kernel would still queue connections. */
+		listener_set_close(c->listeners);
+		c->listeners = NULL;
+		corral_shutdown_check(c);
+		break;
+	}
 }
 
 static void corral_on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -159,8 +225,10 @@ static void corral_on_stop_signal(evutil_socket_t sig, short what, void *arg)
 static void corral_on_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	struct corral *c = arg;
+	char why[512];
 	log_info("got SIGHUP, reloading %s", c->opts.config_path);
-	corral_reload(c);
+	if (corral_reload(c, why, sizeof why) != 0)
+		return;  /* logged with file:line; the running configuration stays */
 }
 
 static void corral_on_accept(void *ctx, int fd, const struct sockaddr *addr, socklen_t len,
@@ -226,6 +294,7 @@ static int start_loop(struct corral *c, char *why, size_t why_size)
 		return -1;
 	c->scram = scram_cache_new(SCRAM_CACHE_DEFAULT_CAPACITY, NULL, NULL);
 	c->cancel = cancel_map_new();
+	c->admin = admin_new(c);
 	return 0;
 }
 
@@ -318,6 +387,7 @@ void corral_fini(struct corral *c)
 	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
 		if (events[i])
 			event_free(events[i]);
+	admin_free(c->admin);
 	cancel_map_free(c->cancel);
 	scram_cache_free(c->scram);
 	session_param_set_fini(&c->tracked);

@@ -15,8 +15,10 @@
 #include "pooler/session_params.h"
 #include "pooler/stream.h"
 
+struct admin;
 struct cancel_map;
 struct cfg;
+struct cfg_settings;
 struct event;
 struct event_base;
 struct evdns_base;
@@ -53,6 +55,8 @@ struct corral {
 	struct event *reaper;         /* owned: frees the dead at the end of a loop turn */
 	int client_count;             /* every client not yet freed */
 	bool shutting_down;           /* SIGINT: let transactions finish, then exit */
+	bool wait_for_clients;        /* SHUTDOWN WAIT_FOR_CLIENTS: exit when the last one leaves */
+	struct admin *admin;          /* owned: console state, statistics periods */
 	struct event *shutdown_timer; /* owned: bounds the wait for them */
 	uint64_t next_id;             /* ids for clients and servers, for logs */
 };
@@ -76,11 +80,26 @@ int corral_init(struct corral *c, const struct corral_options *opts, struct cfg 
 int corral_run(struct corral *c);
 
 /* Load the config file again; on success log each difference (warning on
- * those that need a restart) and swap the snapshot in, returning 0. On
- * failure log file:line and keep the running snapshot, returning -1. The
- * outcome is always logged; the result is for callers that must answer
- * someone (the admin console's RELOAD). */
-int corral_reload(struct corral *c);
+ * those that need a restart), swap the snapshot in and apply it (log
+ * settings, listeners' options, every pool's settings: pool_reconfigure),
+ * returning 0. On failure log file:line, keep the running snapshot and
+ * return -1 with why ("file:line: message"). The outcome is always logged;
+ * why is for callers that must answer someone (the admin console's
+ * RELOAD). */
+int corral_reload(struct corral *c, char *why, size_t why_size)
+	__attribute__((warn_unused_result));
+
+/* SET on the admin console: *next (ownership of its strings passes to c)
+ * replaces the running settings and is applied as a reload's would be. */
+void corral_replace_settings(struct corral *c, struct cfg_settings *next);
+
+/* How the admin console's SHUTDOWN stops corral. */
+enum corral_stop_mode {
+	CORRAL_STOP_NOW,              /* leave the loop at once */
+	CORRAL_STOP_WAIT_FOR_SERVERS, /* as SIGINT: stop accepting, let transactions finish */
+	CORRAL_STOP_WAIT_FOR_CLIENTS, /* stop accepting, exit once every client left */
+};
+void corral_stop(struct corral *c, enum corral_stop_mode mode);
 
 /* Release everything c owns. */
 void corral_fini(struct corral *c);

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "config/cfg.h"
+#include "pooler/admin.h"
 #include "pooler/client.h"
 #include "pooler/corral.h"
 #include "pooler/log.h"
@@ -89,6 +90,24 @@ static void pool_config_fini(struct pool_config *pc)
 	free(pc->application_name);
 }
 
+/* Whether servers made with a and b reach the same backend as the same
+ * role with the same startup: otherwise a's servers must be replaced. */
+static bool same_target(const struct pool_config *a, const struct pool_config *b)
+{
+	const char *const pairs[][2] = {
+		{ a->host, b->host }, { a->dbname, b->dbname }, { a->server_user, b->server_user },
+		{ a->password, b->password }, { a->connect_query, b->connect_query },
+		{ a->client_encoding, b->client_encoding }, { a->datestyle, b->datestyle },
+		{ a->timezone, b->timezone }, { a->application_name, b->application_name },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		const char *x = pairs[i][0], *y = pairs[i][1];
+		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y) != 0))
+			return false;
+	}
+	return a->port == b->port;
+}
+
 static void pool_on_reserve_timer(evutil_socket_t fd, short what, void *arg);
 
 static struct pool *find_pool(struct corral *corral, const char *db_name, const char *user_name)
@@ -100,6 +119,26 @@ static struct pool *find_pool(struct corral *corral, const char *db_name, const 
 			return p;
 	}
 	return NULL;
+}
+
+/* Allocate an empty pool for (db_name, user_name) and list it. */
+static struct pool *new_pool(struct corral *corral, const char *db_name, const char *user_name)
+{
+	struct pool *p = xcalloc(1, sizeof *p);
+	p->corral = corral;
+	p->db_name = xstrdup(db_name);
+	p->user_name = xstrdup(user_name);
+	list_init(&p->idle_servers);
+	list_init(&p->active_servers);
+	list_init(&p->opening_servers);
+	list_init(&p->welcome_clients);
+	list_init(&p->idle_clients);
+	list_init(&p->waiting_clients);
+	list_init(&p->active_clients);
+	session_params_init(&p->welcome);
+	p->reserve_timer = evtimer_new(corral->base, pool_on_reserve_timer, p);
+	list_push_back(&corral->pools, &p->node);
+	return p;
 }
 
 struct pool *pool_get(struct corral *corral, const char *db_name, const char *user_name,
@@ -116,6 +155,12 @@ struct pool *pool_get(struct corral *corral, const char *db_name, const char *us
 	const struct cfg_database *entry = db ? db : cfg->fallback;
 	if (entry->user)
 		user_name = entry->user;
+	if (admin_db_disabled(corral->admin, db_name)) {
+		*sqlstate = "55000";
+		snprintf(why, why_size, "database \"%s\" is disabled (DISABLE on the admin console)",
+			 db_name);
+		return NULL;
+	}
 	struct pool *p = find_pool(corral, db_name, user_name);
 	if (p)
 		return p;
@@ -124,28 +169,74 @@ struct pool *pool_get(struct corral *corral, const char *db_name, const char *us
 		cfg_database_instantiate(cfg->fallback, db_name, &fallback);
 		db = &fallback;
 	}
-	p = xcalloc(1, sizeof *p);
-	p->corral = corral;
-	p->db_name = xstrdup(db_name);
-	p->user_name = xstrdup(user_name);
+	p = new_pool(corral, db_name, user_name);
 	resolve_config(&p->cfg, cfg, db, user_name);
 	if (db == &fallback)
 		cfg_database_fini(&fallback);
-	list_init(&p->idle_servers);
-	list_init(&p->active_servers);
-	list_init(&p->opening_servers);
-	list_init(&p->welcome_clients);
-	list_init(&p->idle_clients);
-	list_init(&p->waiting_clients);
-	list_init(&p->active_clients);
-	session_params_init(&p->welcome);
-	p->reserve_timer = evtimer_new(corral->base, pool_on_reserve_timer, p);
-	list_push_back(&corral->pools, &p->node);
+	p->paused = admin_db_paused(corral->admin, db_name);
 	log_debug("pool %s/%s created: server %s@%s:%d/%s, %s mode, pool_size %d", db_name,
 		  user_name, p->cfg.server_user, p->cfg.host, p->cfg.port, p->cfg.dbname,
 		  cfg_pool_mode_name(p->cfg.mode), p->cfg.pool_size);
 	pool_open_servers(p);  /* min_pool_size */
 	return p;
+}
+
+struct pool *pool_new_console(struct corral *corral, const char *db_name)
+{
+	struct pool *p = new_pool(corral, db_name, db_name);
+	p->console = true;
+	p->cfg.mode = CFG_POOL_STATEMENT;
+	return p;
+}
+
+void pool_close_needed(struct pool *p, const char *reason)
+{
+	struct list_node *lists[] = { &p->active_servers, &p->opening_servers };
+	struct list_node *n, *tmp;
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		list_for_each_safe(n, tmp, lists[i])
+			list_entry(n, struct server, node)->close_needed = true;
+	list_for_each_safe(n, tmp, &p->idle_servers)
+		server_close(list_entry(n, struct server, node), reason);
+}
+
+/* Forget where the servers were: the next open looks the host up again. */
+static void forget_address(struct pool *p)
+{
+	if (p->resolving)
+		resolve_cancel(p->resolving);
+	p->resolving = NULL;
+	p->addr_state = POOL_ADDR_UNKNOWN;
+}
+
+void pool_reconfigure(struct pool *p)
+{
+	const struct cfg *cfg = p->corral->cfg;
+	const struct cfg_database *db = cfg_find_database(cfg, p->db_name);
+	struct cfg_database fallback;
+	if (p->console || (db == NULL && cfg->fallback == NULL))
+		return;  /* a removed database's clients keep its settings until they leave */
+	if (db == NULL) {
+		cfg_database_instantiate(cfg->fallback, p->db_name, &fallback);
+		db = &fallback;
+	}
+	struct pool_config next;
+	resolve_config(&next, cfg, db, p->user_name);
+	if (db == &fallback)
+		cfg_database_fini(&fallback);
+	bool retarget = !same_target(&p->cfg, &next);
+	pool_config_fini(&p->cfg);
+	p->cfg = next;
+	if (retarget) {
+		log_info("pool %s/%s: server target changed to %s@%s:%d/%s; servers close as they are "
+			 "released", p->db_name, p->user_name, p->cfg.server_user, p->cfg.host,
+			 p->cfg.port, p->cfg.dbname);
+		forget_address(p);
+		p->have_scram_keys = false;
+		p->last_error_sqlstate[0] = '\0';
+		pool_close_needed(p, "server target changed on reload");
+	}
+	pool_open_servers(p);  /* a bigger pool may serve waiting clients now */
 }
 
 void pool_free(struct pool *p)
@@ -293,7 +384,7 @@ static void open_servers(struct pool *p);
 void pool_open_servers(struct pool *p)
 {
 	/* Evicting a sibling's server comes back here: one loop at a time. */
-	if (p->opening || p->corral->shutting_down)
+	if (p->opening || p->paused || p->console || p->corral->shutting_down)
 		return;
 	p->opening = true;
 	open_servers(p);
@@ -335,7 +426,7 @@ static struct server *take_idle(struct pool *p)
 
 struct server *pool_acquire(struct pool *p, struct client *c)
 {
-	struct server *s = take_idle(p);
+	struct server *s = p->paused ? NULL : take_idle(p);
 	if (s) {
 		server_link(s, c);
 		return s;
@@ -346,11 +437,23 @@ struct server *pool_acquire(struct pool *p, struct client *c)
 	return NULL;
 }
 
+/* Why a released server must close instead of serving again, or NULL. */
+static const char *close_reason(const struct pool *p, const struct server *s)
+{
+	if (p->corral->shutting_down)
+		return "corral is shutting down";
+	if (s->close_needed)
+		return "close_needed (server target changed, or RECONNECT)";
+	if (p->paused)
+		return "database paused";
+	return server_expired(s) ? "server_lifetime reached" : NULL;
+}
+
 void pool_release(struct pool *p, struct server *s)
 {
-	if (server_expired(s) || p->corral->shutting_down) {
-		server_close(s, p->corral->shutting_down ? "corral is shutting down"
-							 : "server_lifetime reached");
+	const char *reason = close_reason(p, s);
+	if (reason) {
+		server_close(s, reason);
 		return;
 	}
 	s->last_used_us = corral_now_us();

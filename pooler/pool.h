@@ -3,7 +3,8 @@
  * robin with server_round_robin), queues clients when none is free, opens
  * servers concurrently up to the pool's limits, and remembers the last
  * server login error so clients fail fast during server_login_retry. A
- * pool's settings are resolved from the config snapshot when it is made. */
+ * pool's settings are resolved from the config snapshot when it is made,
+ * and again on every reload. */
 #ifndef CORRAL_POOLER_POOL_H
 #define CORRAL_POOLER_POOL_H
 
@@ -72,6 +73,7 @@ struct pool_stats {
 	uint64_t client_parse_count;      /* Parse messages from clients */
 	uint64_t server_parse_count;      /* Parse messages sent to servers */
 	uint64_t bind_count;              /* Bind messages from clients */
+	uint64_t client_connect_count;    /* clients logged in to the pool */
 };
 
 struct pool {
@@ -105,15 +107,32 @@ struct pool {
 	bool have_welcome;              /* welcome holds a server's ParameterStatus set */
 	struct session_params welcome;
 	struct pool_stats stats;
+	struct pool_stats stats_mark;   /* stats at the last stats_period tick (admin_stats) */
+	struct pool_stats stats_period; /* what the last whole stats_period added */
+	bool console;                   /* the admin console's pseudo-pool: never opens servers */
+	bool paused;                    /* PAUSE or KILL: hands out no server, closes released ones */
 	char last_error_sqlstate[6];    /* last failed server login, "" when none */
 	char last_error[256];
 	uint64_t last_error_at_us;      /* monotonic, when it failed */
 };
 
-/* The pool for (db_name, user_name), made on first use from the config.
- * Returns NULL and fills sqlstate/why when the database is unknown. */
+/* The pool for (db_name, user_name), made on first use from the config
+ * (paused if its database is). Returns NULL and fills sqlstate/why when
+ * the database is unknown (3D000) or disabled by DISABLE (55000). */
 struct pool *pool_get(struct corral *corral, const char *db_name, const char *user_name,
 		      const char **sqlstate, char *why, size_t why_size);
+/* The admin console's pseudo-pool for db_name ("corral", "pgbouncer"): its
+ * clients are console sessions (admin.c); it never opens a server. */
+struct pool *pool_new_console(struct corral *corral, const char *db_name);
+/* Take the settings from the running snapshot again (reload, SET): sizes,
+ * limits, timeouts and the mode apply from now on. When the server target
+ * changed (host, port, dbname, user, password, startup parameters,
+ * connect_query) the servers close as they are released. A pool whose
+ * database left the config keeps its settings for the clients it has. */
+void pool_reconfigure(struct pool *p);
+/* Mark every server of p to close instead of serving again (RECONNECT, a
+ * changed target); idle ones close now, with reason. */
+void pool_close_needed(struct pool *p, const char *reason);
 void pool_free(struct pool *p);
 
 /* Give client c a server: link an idle one and return it, or queue c

@@ -51,6 +51,7 @@ struct server {
 	char tx_status;               /* last ReadyForQuery status: 'I', 'T' or 'E' */
 	int swallow;                  /* ReadyForQuery of corral's own queries still owed */
 	bool dirty;                   /* must not be reused: close when released */
+	bool close_needed;            /* target changed on reload, or RECONNECT: close when released */
 	uint64_t created_us, last_used_us;
 	uint64_t query_start_us;      /* turn time the running query was sent */
 	uint64_t xact_start_us;       /* turn time the running transaction began */
