@@ -30,7 +30,9 @@ START_TEST(test_escape)
 	ck_assert_int_eq(html_escape_append(out, in, strlen(in)), 0);
 	size_t len = evbuffer_get_length(out);
 	ck_assert_uint_eq(len, strlen(vectors[_i].want));
-	ck_assert(memcmp(evbuffer_pullup(out, -1), vectors[_i].want, len) == 0);
+	/* An empty evbuffer's pullup is NULL, which memcmp may not get. */
+	if (len > 0)
+		ck_assert(memcmp(evbuffer_pullup(out, -1), vectors[_i].want, len) == 0);
 	evbuffer_free(out);
 }
 END_TEST
