@@ -1,0 +1,423 @@
+/* ps_queue: a power-of-two ring of entries; a table of which server
+ * message types continue or complete each kind of entry; and the two
+ * resolutions of an entry, done (release what it holds) and undone
+ * (revert its changes to the client map and server set, then release).
+ * The state transitions listed in ps_queue.h happen in push (SKIPPING ->
+ * READY), ps_queue_copy_end (COPY_IN -> READY), enter_copy_in (-> COPY_IN),
+ * fail_head (-> SKIPPING or READY) and continue_head (COPY_IN -> READY on
+ * a simple Query's error), and nowhere else. */
+#include "pooler/ps_queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/pg_reader.h"
+#include "util/xalloc.h"
+
+#define INITIAL_CAPACITY 16
+
+/* How a kind of entry takes each server message type. */
+struct reply_rule {
+	const char *continues;   /* types that leave the entry at the head */
+	const char *completes;   /* types that resolve it */
+	bool extended;           /* an ErrorResponse fails it, and the server then
+				  * skips everything up to the next Sync */
+};
+
+static const struct reply_rule rules[] = {
+	[PS_KIND_PARSE] = { "", "1", true },
+	[PS_KIND_BIND] = { "", "2", true },
+	[PS_KIND_DESCRIBE_STMT] = { "t", "Tn", true },
+	[PS_KIND_DESCRIBE_PORTAL] = { "", "Tn", true },
+	[PS_KIND_EXECUTE] = { "DGHdc", "CIs", true },
+	[PS_KIND_CLOSE] = { "", "3", true },
+	[PS_KIND_SYNC] = { "E", "Z", false },
+	[PS_KIND_QUERY] = { "TDCIEGHdc", "Z", false },
+	[PS_KIND_FUNCTION_CALL] = { "VE", "Z", false },
+};
+
+enum step {
+	STEP_UNEXPECTED,
+	STEP_CONTINUE,
+	STEP_COMPLETE,
+	STEP_FAIL,
+};
+
+static bool in_set(const char *types, uint8_t type)
+{
+	return type != 0 && strchr(types, type) != NULL;
+}
+
+static enum step classify(const struct ps_entry *e, uint8_t type)
+{
+	const struct reply_rule *rule = &rules[e->kind];
+	if (type == PG_BE_ERROR && rule->extended)
+		return STEP_FAIL;
+	if (e->action == PS_ACT_REPLACE)
+		return STEP_UNEXPECTED;   /* the stand-in can only fail */
+	if (in_set(rule->continues, type))
+		return STEP_CONTINUE;
+	if (in_set(rule->completes, type))
+		return STEP_COMPLETE;
+	return STEP_UNEXPECTED;
+}
+
+/* ---- the ring ---- */
+
+static struct ps_entry *at(const struct ps_queue *q, size_t i)
+{
+	return &q->ring[(q->head + i) & (q->cap - 1)];
+}
+
+static void grow(struct ps_queue *q)
+{
+	size_t cap = q->cap ? q->cap * 2 : INITIAL_CAPACITY;
+	struct ps_entry *ring = xmalloc(cap * sizeof *ring);
+	for (size_t i = 0; i < q->len; i++)
+		ring[i] = *at(q, i);
+	free(q->ring);
+	q->ring = ring;
+	q->cap = cap;
+	q->head = 0;
+}
+
+static void append(struct ps_queue *q, const struct ps_entry *e)
+{
+	if (q->len == q->cap)
+		grow(q);
+	*at(q, q->len) = *e;
+	q->len++;
+}
+
+/* Removes the first n entries (already resolved). */
+static void drop_front(struct ps_queue *q, size_t n)
+{
+	q->head = (q->head + n) & (q->cap - 1);
+	q->len -= n;
+}
+
+/* ---- resolving one entry ---- */
+
+static bool owns_message(const struct ps_entry *e)
+{
+	return e->reply == PS_REPLY_DUPLICATE || e->reply == PS_REPLY_OVER_BUDGET;
+}
+
+/* The speculation count an entry leaves: entries resolve in queue order
+ * within the first segment, and closed segments come before the open one. */
+static void uncount(struct ps_queue *q, const struct ps_entry *e)
+{
+	if (!e->speculative)
+		return;
+	if (q->spec_closed > 0)
+		q->spec_closed--;
+	else
+		q->spec_open--;
+}
+
+/* Done: the message took effect; release what the entry holds. */
+static void commit(struct ps_queue *q, struct ps_entry *e)
+{
+	uncount(q, e);
+	if (e->undo == PS_UNDO_NAME_REMOVED && e->u.name)
+		ps_name_free(q->reg, e->u.name);
+	else if (e->undo == PS_UNDO_NAMES_CLEARED && e->u.saved)
+		ps_client_saved_free(q->reg, e->u.saved);
+	else if (owns_message(e))
+		free(e->u.message);
+	if (e->set_undo != PS_SET_NONE)
+		ps_registry_unref(q->reg, e->stmt);
+}
+
+static void revert_name(struct ps_queue *q, struct ps_entry *e)
+{
+	struct ps_client *c = q->client;
+	switch (e->undo) {
+	case PS_UNDO_NONE:
+		break;
+	case PS_UNDO_NAME_ADDED:
+		/* Not in the map: a later Close detached it and owns it. */
+		if (c && e->u.name && e->u.name->in_map) {
+			ps_client_detach(c, e->u.name);
+			ps_name_free(q->reg, e->u.name);
+		}
+		break;
+	case PS_UNDO_NAME_REMOVED:
+		if (e->u.name && (c == NULL || ps_client_attach(c, e->u.name) != 0))
+			ps_name_free(q->reg, e->u.name);
+		break;
+	case PS_UNDO_NAMES_CLEARED:
+		if (e->u.saved && c)
+			ps_client_restore(c, e->u.saved);
+		else if (e->u.saved)
+			ps_client_saved_free(q->reg, e->u.saved);
+		break;
+	}
+}
+
+/* Undone: the server failed or skipped the message; revert, release. */
+static void revert(struct ps_queue *q, struct ps_entry *e)
+{
+	uncount(q, e);
+	revert_name(q, e);
+	if (owns_message(e))
+		free(e->u.message);
+	if (e->set_undo == PS_SET_ADDED && q->set)
+		ps_server_forget(q->set, e->stmt);
+	if (e->set_undo == PS_SET_EVICTED && q->set)
+		ps_server_readd(q->set, e->stmt);   /* takes over the reference */
+	else if (e->set_undo != PS_SET_NONE)
+		ps_registry_unref(q->reg, e->stmt);
+}
+
+/* ---- life of the queue ---- */
+
+void ps_queue_init(struct ps_queue *q, struct ps_registry *reg, struct ps_server *set)
+{
+	*q = (struct ps_queue){ .state = PS_QUEUE_READY, .reg = reg, .set = set };
+}
+
+void ps_queue_fini(struct ps_queue *q)
+{
+	q->client = NULL;
+	for (size_t i = 0; i < q->len; i++)
+		commit(q, at(q, i));
+	free(q->ring);
+	ps_queue_init(q, q->reg, q->set);
+}
+
+void ps_queue_link(struct ps_queue *q, struct ps_client *client)
+{
+	q->client = client;
+}
+
+void ps_queue_unlink(struct ps_queue *q)
+{
+	for (size_t i = 0; i < q->len; i++) {
+		struct ps_entry *e = at(q, i);
+		switch (e->undo) {
+		case PS_UNDO_NONE:
+			break;
+		case PS_UNDO_NAME_ADDED:      /* the map's: about to be freed with it */
+			e->u.name = NULL;
+			break;
+		case PS_UNDO_NAME_REMOVED:
+			if (e->u.name)
+				ps_name_free(q->reg, e->u.name);
+			e->u.name = NULL;
+			break;
+		case PS_UNDO_NAMES_CLEARED:
+			if (e->u.saved)
+				ps_client_saved_free(q->reg, e->u.saved);
+			e->u.saved = NULL;
+			break;
+		}
+	}
+	q->client = NULL;
+}
+
+bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e)
+{
+	struct ps_entry copy = *e;
+	copy.speculative = false;
+	if (q->state == PS_QUEUE_SKIPPING && copy.kind != PS_KIND_SYNC) {
+		revert(q, &copy);          /* the server discards it */
+		return false;
+	}
+	if (q->state == PS_QUEUE_COPY_IN && copy.kind == PS_KIND_SYNC) {
+		commit(q, &copy);          /* the server ignores it */
+		return false;
+	}
+	if (copy.kind == PS_KIND_SYNC) {
+		q->spec_closed += q->spec_open;
+		q->spec_open = 0;
+		q->state = PS_QUEUE_READY;
+	} else if (copy.undo != PS_UNDO_NONE || copy.set_undo != PS_SET_NONE) {
+		copy.speculative = true;
+		q->spec_open++;
+	}
+	append(q, &copy);
+	return true;
+}
+
+void ps_queue_copy_end(struct ps_queue *q)
+{
+	if (q->state == PS_QUEUE_COPY_IN)
+		q->state = PS_QUEUE_READY;
+}
+
+size_t ps_queue_put_replies(struct ps_queue *q, struct pg_buf *client_out,
+			    enum pg_tx_status status)
+{
+	size_t n = 0;
+	while (q->len > 0 && at(q, 0)->action == PS_ACT_SYNTHETIC) {
+		struct ps_entry e = *at(q, 0);
+		drop_front(q, 1);
+		if (client_out)
+			ps_wire_put_reply(client_out, e.reply, owns_message(&e) ? e.u.message : NULL,
+					  status);
+		commit(q, &e);
+		n++;
+	}
+	return n;
+}
+
+/* ---- server messages ---- */
+
+/* The head failed: PostgreSQL now skips every message up to the next Sync.
+ * Undo those entries newest first (so each undo sees the map and set as
+ * they were right after its own change), then the head; the Sync, if
+ * queued, becomes the head. */
+static void fail_head(struct ps_queue *q)
+{
+	size_t sync = 1;
+	while (sync < q->len && at(q, sync)->kind != PS_KIND_SYNC)
+		sync++;
+	for (size_t i = sync; i > 0; i--)
+		revert(q, at(q, i - 1));
+	drop_front(q, sync);
+	q->state = q->len > 0 ? PS_QUEUE_READY : PS_QUEUE_SKIPPING;
+}
+
+/* CopyInResponse: the server ignores the Syncs it reads until the copy
+ * ends, and the client can only have sent those behind the head so far.
+ * With them gone, no Sync is queued: all speculation is in one segment. */
+static void enter_copy_in(struct ps_queue *q)
+{
+	size_t kept = 1;
+	for (size_t i = 1; i < q->len; i++) {
+		struct ps_entry *e = at(q, i);
+		if (e->kind == PS_KIND_SYNC)
+			commit(q, e);
+		else
+			*at(q, kept++) = *e;
+	}
+	q->len = kept;
+	q->spec_open += q->spec_closed;
+	q->spec_closed = 0;
+	q->state = PS_QUEUE_COPY_IN;
+}
+
+/* The server dropped every prepared statement (DISCARD ALL, DEALLOCATE
+ * ALL). Messages already sent behind the head run after it, so the set is
+ * rebuilt from their Parses and Closes, and the client's names survive
+ * only if a pending Parse added them. */
+static void discard_all(struct ps_queue *q)
+{
+	if (q->set) {
+		ps_server_clear(q->set);
+		for (size_t i = 1; i < q->len; i++) {
+			struct ps_entry *e = at(q, i);
+			if (e->set_undo == PS_SET_ADDED && !ps_server_has(q->set, e->stmt))
+				ps_server_add(q->set, e->stmt);
+			else if (e->set_undo == PS_SET_EVICTED)
+				ps_server_forget(q->set, e->stmt);
+		}
+	}
+	if (q->client == NULL)
+		return;
+	for (size_t i = 1; i < q->len; i++) {
+		struct ps_entry *e = at(q, i);
+		if (e->undo == PS_UNDO_NAME_ADDED && e->u.name && e->u.name->in_map)
+			e->u.name->keep = true;
+	}
+	ps_client_clear_unmarked(q->client);
+}
+
+static void check_tag(struct ps_queue *q, const struct pg_frame *msg)
+{
+	struct pg_reader r;
+	const char *tag;
+	if (pg_backend_read_command_complete(msg, &r, &tag) != PG_OK)
+		return;
+	if (strcmp(tag, "DISCARD ALL") == 0 || strcmp(tag, "DEALLOCATE ALL") == 0)
+		discard_all(q);
+}
+
+/* The transaction status for replies right after msg. */
+static enum pg_tx_status status_after(const struct pg_frame *msg, enum pg_tx_status status)
+{
+	struct pg_reader r;
+	enum pg_tx_status now;
+	if (msg->type == PG_BE_READY_FOR_QUERY &&
+	    pg_backend_read_ready_for_query(msg, &r, &now) == PG_OK)
+		return now;
+	return status;
+}
+
+static void copy_message(struct pg_buf *out, const struct pg_frame *msg)
+{
+	size_t at_len = pg_buf_begin_msg(out, msg->type);
+	if (msg->body_len > 0)
+		pg_buf_put_bytes(out, msg->body, msg->body_len);
+	pg_buf_end_msg(out, at_len);
+}
+
+/* A message that leaves the head where it is. */
+static void continue_head(struct ps_queue *q, uint8_t type)
+{
+	if (type == PG_BE_COPY_IN)
+		enter_copy_in(q);
+	else if (type == PG_BE_ERROR && q->state == PS_QUEUE_COPY_IN)
+		q->state = PS_QUEUE_READY;   /* a simple Query's COPY failed: copy over */
+}
+
+/* The head's last message: copy it ahead of the synthetic replies it
+ * releases when the client must see it, resolve the head, emit them. */
+static enum ps_verdict complete_head(struct ps_queue *q, const struct pg_frame *msg,
+				     enum pg_tx_status status, struct pg_buf *client_out,
+				     bool replies_after)
+{
+	struct ps_entry e = *at(q, 0);
+	bool to_client = e.action == PS_ACT_FORWARD;
+	drop_front(q, 1);
+	commit(q, &e);
+	if (!replies_after)
+		return to_client ? PS_FORWARD : PS_CONSUMED;
+	if (to_client && client_out)
+		copy_message(client_out, msg);
+	ps_queue_put_replies(q, client_out, status_after(msg, status));
+	return PS_CONSUMED;
+}
+
+/* An extended-protocol head failed: the error reaches the client (a
+ * swallowed message's error stands for the reply its next message would
+ * have had), except the stand-in's, which corral's own error replaces. */
+static enum ps_verdict fail(struct ps_queue *q, enum pg_tx_status status,
+			    struct pg_buf *client_out)
+{
+	struct ps_entry *e = at(q, 0);
+	bool replace = e->action == PS_ACT_REPLACE;
+	if (replace && client_out)
+		ps_wire_put_reply(client_out, e->reply, e->u.message, status);
+	fail_head(q);
+	return replace ? PS_CONSUMED : PS_FORWARD;
+}
+
+enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,
+					enum pg_tx_status status, struct pg_buf *client_out)
+{
+	uint8_t type = msg->type;
+	if (type == PG_BE_NOTICE || type == PG_BE_PARAMETER_STATUS || type == PG_BE_NOTIFICATION)
+		return PS_FORWARD;
+	if (q->len == 0)
+		return type == PG_BE_ERROR ? PS_FORWARD : PS_UNEXPECTED;
+	const struct ps_entry *head = at(q, 0);
+	enum step step = classify(head, type);
+	if (step == STEP_UNEXPECTED)
+		return PS_UNEXPECTED;
+	bool tag = type == PG_BE_COMMAND_COMPLETE &&
+		   (head->kind == PS_KIND_QUERY || head->kind == PS_KIND_EXECUTE);
+	bool replies_after = step == STEP_COMPLETE && q->len > 1 &&
+			     at(q, 1)->action == PS_ACT_SYNTHETIC;
+	if ((tag || replies_after) && msg->body == NULL && msg->body_len > 0)
+		return PS_NEED_BODY;
+	if (step == STEP_FAIL)
+		return fail(q, status, client_out);
+	if (tag)
+		check_tag(q, msg);
+	if (step == STEP_COMPLETE)
+		return complete_head(q, msg, status, client_out, replies_after);
+	continue_head(q, type);
+	return head->action == PS_ACT_FORWARD ? PS_FORWARD : PS_CONSUMED;
+}

@@ -1,0 +1,212 @@
+/* ps_queue: what one server connection still owes, in order. A server
+ * answers messages strictly in the order it reads them, so corral keeps a
+ * FIFO with one entry per message that gets a reply (pushed when the
+ * message is written to the server, or when corral answers it itself) and
+ * matches every server message against the head. That tells the caller
+ * whether a server message goes to the client or is swallowed (a reply to
+ * a Parse or Close corral injected), and where corral's own replies belong
+ * in the client's stream (a ParseComplete for a Parse it did not forward,
+ * a CloseComplete, DEALLOCATE's result, an error PostgreSQL would have
+ * sent). It also keeps the client map and server set honest: changes made
+ * when a message was sent are undone, newest first, when the server fails
+ * that message or skips it after an earlier error.
+ *
+ * Queue states (the server's mode as far as corral knows it):
+ *   READY     the server handles each message it reads.
+ *   SKIPPING  an extended-protocol message failed and no Sync is queued:
+ *             the server discards everything up to the next Sync, so
+ *             nothing but a Sync is queued (the rest gets no reply).
+ *   COPY_IN   the server sent CopyInResponse and reads COPY data until
+ *             the client's CopyDone or CopyFail; it ignores Sync and
+ *             Flush meanwhile, so a Sync is not queued.
+ * Transitions (each in exactly one place in ps_queue.c):
+ *   READY    -> COPY_IN   CopyInResponse for the head (Execute or Query);
+ *                         Syncs queued behind it are dropped (libpq sends
+ *                         one right after Execute: the server ignores it).
+ *   COPY_IN  -> READY     the client's CopyDone/CopyFail (ps_queue_copy_end),
+ *                         or an ErrorResponse for a simple Query's COPY.
+ *   READY, COPY_IN -> SKIPPING  ErrorResponse for an extended-protocol head
+ *                         with no Sync queued behind it.
+ *   READY, COPY_IN -> READY     the same with a Sync queued: the entries
+ *                         before it are dropped and the Sync is the head.
+ *   SKIPPING -> READY     a Sync is pushed.
+ *
+ * Entry life: pushed; its replies matched while it is the head; then
+ * resolved once, either done (its effects stand: resources released) or
+ * undone (failed or skipped: its changes to the client map and server set
+ * are reverted). Synthetic entries are resolved as done the moment they
+ * become the head, by emitting their reply; so no synthetic entry is ever
+ * the head when a server message arrives.
+ *
+ * Speculation never crosses a Sync: undoing is exact within one pipeline
+ * segment (messages up to a Sync), but a client that sends more after a
+ * Sync must wait (ps_queue_must_wait) while an earlier segment still holds
+ * changes that could be undone, i.e. for one round trip after a statement
+ * was first prepared on this server. No I/O; no allocation per message
+ * (the ring grows to the deepest pipeline seen and stays). */
+#ifndef CORRAL_POOLER_PS_QUEUE_H
+#define CORRAL_POOLER_PS_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pooler/ps_client.h"
+#include "pooler/ps_registry.h"
+#include "pooler/ps_server.h"
+#include "pooler/ps_wire.h"
+#include "protocol/pg_backend.h"
+#include "protocol/pg_buf.h"
+#include "protocol/pg_frame.h"
+
+/* Which message an entry stands for, by the replies it gets. */
+enum ps_kind {
+	PS_KIND_PARSE,            /* ParseComplete */
+	PS_KIND_BIND,             /* BindComplete */
+	PS_KIND_DESCRIBE_STMT,    /* ParameterDescription, then RowDescription or NoData */
+	PS_KIND_DESCRIBE_PORTAL,  /* RowDescription or NoData */
+	PS_KIND_EXECUTE,          /* DataRows or COPY, then CommandComplete,
+				   * EmptyQueryResponse or PortalSuspended */
+	PS_KIND_CLOSE,            /* CloseComplete */
+	PS_KIND_SYNC,             /* ReadyForQuery (an error may precede it) */
+	PS_KIND_QUERY,            /* anything (errors, COPY), then ReadyForQuery */
+	PS_KIND_FUNCTION_CALL,    /* FunctionCallResponse or an error, then ReadyForQuery */
+};
+
+/* Who wants the replies. */
+enum ps_action {
+	PS_ACT_FORWARD,    /* the client's message: replies go to the client */
+	PS_ACT_SWALLOW,    /* corral's own message: replies are dropped, except an
+			    * error, which the client gets in place of the reply
+			    * to its next message (that the server now skips) */
+	PS_ACT_SYNTHETIC,  /* not sent: corral emits `reply` in its turn */
+	PS_ACT_REPLACE,    /* corral's stand-in, sent to fail: the server's error
+			    * is dropped and `reply` emitted in its place */
+};
+
+/* What to revert in the client map when the entry is undone. */
+enum ps_undo {
+	PS_UNDO_NONE,
+	PS_UNDO_NAME_ADDED,     /* u.name was added: remove it (the map owns it) */
+	PS_UNDO_NAME_REMOVED,   /* u.name was detached (the entry owns it): put it back */
+	PS_UNDO_NAMES_CLEARED,  /* u.saved holds the names DEALLOCATE ALL took (owned) */
+};
+
+/* What to revert in the server set when the entry is undone. */
+enum ps_set_undo {
+	PS_SET_NONE,
+	PS_SET_ADDED,      /* stmt was added to the set for this Parse: forget it */
+	PS_SET_EVICTED,    /* stmt was evicted and this is its Close: if skipped,
+			    * the server still has it: put it back */
+};
+
+/* One message owed a reply. Build it with a designated initializer; the
+ * queue takes over what it points to (see each field). */
+struct ps_entry {
+	uint8_t kind;             /* enum ps_kind */
+	uint8_t action;           /* enum ps_action */
+	uint8_t reply;            /* enum ps_reply, for SYNTHETIC and REPLACE */
+	uint8_t undo;             /* enum ps_undo */
+	uint8_t set_undo;         /* enum ps_set_undo */
+	bool speculative;         /* set by the queue: undo or set_undo is not NONE */
+	struct ps_stmt *stmt;     /* a reference, owned, when set_undo is not NONE */
+	union {
+		struct ps_name *name;           /* NAME_ADDED, NAME_REMOVED */
+		struct ps_client_saved *saved;  /* NAMES_CLEARED */
+		char *message;                  /* an error reply's text (owned) */
+	} u;
+};
+
+enum ps_queue_state {
+	PS_QUEUE_READY,
+	PS_QUEUE_SKIPPING,
+	PS_QUEUE_COPY_IN,
+};
+
+/* What the caller does with a server message. */
+enum ps_verdict {
+	PS_FORWARD,     /* forward it to the client as it is */
+	PS_CONSUMED,    /* drop it: whatever the client must see of it and after
+			 * it (a copy of it, corral's replies) is in client_out */
+	PS_NEED_BODY,   /* call again once the whole message is buffered;
+			 * nothing changed */
+	PS_UNEXPECTED,  /* nothing pending produces it: the server is out of
+			 * step; close it */
+};
+
+struct ps_queue {
+	struct ps_entry *ring;     /* owned; cap entries */
+	size_t cap, head, len;
+	enum ps_queue_state state;
+	size_t spec_closed;        /* speculative entries followed by a queued Sync */
+	size_t spec_open;          /* speculative entries after the last queued Sync */
+	struct ps_registry *reg;   /* not owned */
+	struct ps_server *set;     /* not owned; may be NULL (reply tracking only) */
+	struct ps_client *client;  /* not owned; NULL while no client is linked */
+};
+
+/* An empty READY queue for the server whose prepared set is `set` (NULL
+ * when prepared statements are not tracked: the queue then only follows
+ * replies). */
+void ps_queue_init(struct ps_queue *q, struct ps_registry *reg, struct ps_server *set);
+/* Releases every entry without undoing anything (the server is going). */
+void ps_queue_fini(struct ps_queue *q);
+
+/* A client is linked to the server / leaves it. On unlink, entries keep
+ * matching replies but forget the client's names (detached ones are
+ * freed), so the client's map may be freed right after. */
+void ps_queue_link(struct ps_queue *q, struct ps_client *client);
+void ps_queue_unlink(struct ps_queue *q);
+
+/* The message e stands for has just been written to the server (or, for
+ * SYNTHETIC, handled by corral). Queued when the server will answer it;
+ * otherwise (SKIPPING and not a Sync; a Sync in COPY_IN) resolved at once,
+ * undone if SKIPPING (the server discards it). Returns whether it was
+ * queued. Afterwards call ps_queue_put_replies: a synthetic entry pushed
+ * onto an empty queue is due at once. */
+bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e);
+
+/* The client sent CopyDone or CopyFail: COPY_IN ends. */
+void ps_queue_copy_end(struct ps_queue *q);
+
+/* Emit the replies of the synthetic entries at the head, in order, into
+ * client_out (discarded when NULL: no client), resolving them. status is
+ * the server's transaction status as of its last ReadyForQuery, for
+ * DEALLOCATE's. Returns the number of entries resolved. */
+size_t ps_queue_put_replies(struct ps_queue *q, struct pg_buf *client_out,
+			    enum pg_tx_status status);
+
+/* Match one server message (msg->body may be NULL while its body is still
+ * arriving). NoticeResponse, ParameterStatus, NotificationResponse and an
+ * ErrorResponse with nothing pending (FATAL) are forwarded untouched.
+ * Otherwise the head entry decides, as documented on enum ps_verdict; when
+ * the whole message is needed (to copy it ahead of corral's replies, or
+ * to read a CommandComplete tag) and absent: PS_NEED_BODY. A
+ * CommandComplete "DISCARD ALL" or "DEALLOCATE ALL" empties the server set
+ * and the client's map (sparing what later messages added). status as for
+ * ps_queue_put_replies (a ReadyForQuery carries its own). client_out may
+ * be NULL (no client: replies are discarded). */
+enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,
+					enum pg_tx_status status, struct pg_buf *client_out)
+	__attribute__((warn_unused_result));
+
+/* Nothing is owed: every message sent has been answered. */
+static inline bool ps_queue_empty(const struct ps_queue *q)
+{
+	return q->len == 0;
+}
+
+static inline enum ps_queue_state ps_queue_state(const struct ps_queue *q)
+{
+	return q->state;
+}
+
+/* A finished pipeline segment still holds changes that its replies may
+ * undo: hold the client's next message until this turns false (it does
+ * at the latest when that segment's ReadyForQuery arrives). */
+static inline bool ps_queue_must_wait(const struct ps_queue *q)
+{
+	return q->spec_closed > 0;
+}
+
+#endif

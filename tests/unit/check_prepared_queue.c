@@ -1,0 +1,345 @@
+/* Unit tests for ps_queue's reply matching, one script per flow: simple
+ * queries, extended-protocol pipelines with and without errors, corral's
+ * injected Parse and its swallowed reply, synthetic ParseComplete,
+ * CloseComplete and DEALLOCATE at the right place, Describe of statements
+ * and portals, PortalSuspended, COPY in both directions and both
+ * protocols, errors in the middle of a pipeline with synthetic entries
+ * after them, the stand-in error, FunctionCall, replies nobody asked for.
+ * Every server message is first offered without its body: when the queue
+ * asks for it, nothing may have changed. (How the queue keeps the client
+ * map and server set honest is check_prepared's.) */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg_test.h"
+#include "pooler/ps_queue.h"
+#include "ps_test.h"
+#include "util/xalloc.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One step of a script.
+ *   'p' push the entry `arg` names: kind, action, reply letters
+ *       kind:   P parse, B bind, d describe statement, p describe portal,
+ *               E execute, C close, S sync, Q query, F function call
+ *       action: > forward, - swallow, = synthetic, ! replace
+ *       reply:  1 ParseComplete, 3 CloseComplete, x DEALLOCATE,
+ *               X DEALLOCATE ALL, e the duplicate-name error
+ *       want: whether it was queued; replies due are then emitted.
+ *   's' the server message `arg` (ps_test_server_msg); want: the verdict.
+ *   'c' the client ended a COPY.
+ *   '?' the state (R ready, K skipping, C copy-in) and length, e.g. "R2".
+ * `out` is what reached client_out during the step. */
+struct qstep {
+	char op;
+	const char *arg;
+	int want;
+	const char *out;
+};
+
+#define F PS_FORWARD
+#define K PS_CONSUMED
+#define U PS_UNEXPECTED
+#define END { 0, NULL, 0, NULL }
+
+static const struct qstep simple_query[] = {
+	{ 'p', "Q>", 1, "" }, { 's', "T", F, "" }, { 's', "D", F, "" }, { 's', "N", F, "" },
+	{ 's', "C SELECT 1", F, "" }, { 's', "Z I", F, "" }, { '?', "R0", 0, "" },
+	{ 'p', "Q>", 1, "" }, { 's', "E 42601", F, "" }, { '?', "R1", 0, "" },
+	{ 's', "Z I", F, "" }, { 'p', "Q>", 1, "" }, { 's', "I", F, "" }, { 's', "Z I", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep pipeline[] = {
+	{ 'p', "P>", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "p>", 1, "" }, { 'p', "E>", 1, "" },
+	{ 'p', "S>", 1, "" }, { '?', "R5", 0, "" },
+	{ 's', "1", F, "" }, { 's', "2", F, "" }, { 's', "T", F, "" }, { 's', "D", F, "" },
+	{ 's', "S", F, "" }, { 's', "C SELECT 1", F, "" }, { 's', "Z I", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+/* The failed Execute's segment ends at its Sync; the next one runs. */
+static const struct qstep pipeline_error[] = {
+	{ 'p', "P>", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "1", F, "" }, { 's', "2", F, "" }, { 's', "E 22012", F, "" }, { '?', "R4", 0, "" },
+	{ 's', "Z I", F, "" }, { 's', "2", F, "" }, { 's', "C SELECT 1", F, "" },
+	{ 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+/* No Sync sent yet: the server skips what follows, nothing is queued. */
+static const struct qstep skip_to_sync[] = {
+	{ 'p', "P>", 1, "" }, { 'p', "B>", 1, "" }, { 's', "E 42601", F, "" },
+	{ '?', "K0", 0, "" }, { 'p', "E>", 0, "" }, { 'p', "P=1", 0, "" }, { 'p', "Q>", 0, "" },
+	{ '?', "K0", 0, "" }, { 'p', "S>", 1, "" }, { '?', "R1", 0, "" }, { 's', "Z I", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep injected_parse[] = {
+	{ 'p', "P-", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "1", K, "" }, { 's', "2", F, "" }, { 's', "C SELECT 1", F, "" },
+	{ 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+/* The injected Parse fails: the client gets the error in place of its
+ * Bind's reply. */
+static const struct qstep injected_parse_fails[] = {
+	{ 'p', "P-", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "E 25P02", F, "" }, { '?', "R1", 0, "" }, { 's', "Z E", F, "" }, END,
+};
+
+static const struct qstep synthetic_parse[] = {
+	{ 'p', "P=1", 1, "1" }, { '?', "R0", 0, "" },
+	{ 'p', "P>", 1, "" }, { 'p', "P=1", 1, "" }, { 'p', "P=1", 1, "" }, { 'p', "B>", 1, "" },
+	{ 's', "1", K, "1 | 1 | 1" }, { 's', "2", F, "" }, { '?', "R0", 0, "" },
+	/* after a swallowed reply: only the synthetic one reaches the client */
+	{ 'p', "P-", 1, "" }, { 'p', "P=1", 1, "" }, { 's', "1", K, "1" }, { '?', "R0", 0, "" },
+	END,
+};
+
+static const struct qstep synthetic_close[] = {
+	{ 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "C=3", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "2", F, "" }, { 's', "D", F, "" }, { 's', "C SELECT 1", K, "C SELECT 1 | 3" },
+	{ 's', "Z I", F, "" }, { 'p', "C=3", 1, "3" }, { '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep describe[] = {
+	{ 'p', "d>", 1, "" }, { 'p', "d>", 1, "" }, { 'p', "p>", 1, "" }, { 'p', "p>", 1, "" },
+	{ 'p', "S>", 1, "" },
+	{ 's', "t", F, "" }, { 's', "T", F, "" }, { 's', "t", F, "" }, { 's', "n", F, "" },
+	{ 's', "T", F, "" }, { 's', "t", U, "" }, { 's', "n", F, "" }, { 's', "Z T", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep portal_suspended[] = {
+	{ 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "2", F, "" }, { 's', "D", F, "" }, { 's', "D", F, "" }, { 's', "s", F, "" },
+	{ '?', "R2", 0, "" }, { 's', "D", F, "" }, { 's', "C SELECT 3", F, "" },
+	{ 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+/* A Sync during copy-in is ignored by the server, so not queued. */
+static const struct qstep copy_in_simple[] = {
+	{ 'p', "Q>", 1, "" }, { 's', "G", F, "" }, { '?', "C1", 0, "" }, { 'p', "S>", 0, "" },
+	{ 'c', NULL, 0, "" }, { '?', "R1", 0, "" }, { 's', "C COPY 2", F, "" },
+	{ 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+/* libpq sends Sync right after Execute; the server ignores it in
+ * copy-in, and the client sends another after CopyDone. */
+static const struct qstep copy_in_extended[] = {
+	{ 'p', "P>", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "1", F, "" }, { 's', "2", F, "" }, { 's', "G", F, "" }, { '?', "C1", 0, "" },
+	{ 'c', NULL, 0, "" }, { 'p', "S>", 1, "" }, { '?', "R2", 0, "" },
+	{ 's', "C COPY 1", F, "" }, { 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep copy_in_extended_fails[] = {
+	{ 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" }, { 's', "2", F, "" },
+	{ 's', "G", F, "" }, { 's', "E 22P02", F, "" }, { '?', "K0", 0, "" }, { 'c', NULL, 0, "" },
+	{ '?', "K0", 0, "" }, { 'p', "S>", 1, "" }, { 's', "Z I", F, "" }, { '?', "R0", 0, "" },
+	END,
+};
+
+static const struct qstep copy_in_simple_fails[] = {
+	{ 'p', "Q>", 1, "" }, { 's', "G", F, "" }, { 's', "E 22P02", F, "" }, { '?', "R1", 0, "" },
+	{ 'c', NULL, 0, "" }, { 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep copy_out[] = {
+	{ 'p', "Q>", 1, "" }, { 's', "H", F, "" }, { 's', "d", F, "" }, { 's', "d", F, "" },
+	{ 's', "c", F, "" }, { 's', "C COPY 2", F, "" }, { 's', "Z I", F, "" },
+	{ 'p', "E>", 1, "" }, { 's', "H", F, "" }, { 's', "d", F, "" }, { 's', "c", F, "" },
+	{ 's', "C COPY 1", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
+/* An error drops the synthetic replies after it up to the Sync, and the
+ * ones after the Sync come right after its ReadyForQuery. */
+static const struct qstep error_then_synthetic[] = {
+	{ 'p', "P>", 1, "" }, { 'p', "P=1", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "C=3", 1, "" },
+	{ 'p', "S>", 1, "" }, { 'p', "C=3", 1, "" }, { 'p', "P=1", 1, "" },
+	{ 's', "E 42601", F, "" }, { '?', "R3", 0, "" },
+	{ 's', "Z I", K, "Z I | 3 | 1" }, { '?', "R0", 0, "" }, END,
+};
+
+/* DEALLOCATE's ReadyForQuery carries the status the previous one had. */
+static const struct qstep deallocate[] = {
+	{ 'p', "Q>", 1, "" }, { 'p', "Q=x", 1, "" }, { 's', "C BEGIN", F, "" },
+	{ 's', "Z T", K, "Z T | C DEALLOCATE | Z T" }, { '?', "R0", 0, "" },
+	{ 'p', "Q=X", 1, "C DEALLOCATE ALL | Z I" }, { '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep stand_in[] = {
+	{ 'p', "d!e", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "E 26000", K, "E 42P05" }, { '?', "R1", 0, "" }, { 's', "Z I", F, "" },
+	/* skipped itself after an earlier error: no error of its own */
+	{ 'p', "B>", 1, "" }, { 'p', "d!e", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "E 26000", F, "" }, { 's', "Z I", F, "" },
+	/* it can only fail */
+	{ 'p', "d!e", 1, "" }, { 's', "t", U, "" }, { 's', "n", U, "" }, END,
+};
+
+static const struct qstep unexpected[] = {
+	{ 's', "Z I", U, "" }, { 's', "1", U, "" }, { 's', "E 57P01", F, "" },
+	{ 's', "N", F, "" }, { 's', "S", F, "" }, { 's', "A", F, "" },
+	{ 'p', "P>", 1, "" }, { 's', "2", U, "" }, { 's', "Z I", U, "" }, { 's', "N", F, "" },
+	{ 's', "1", F, "" }, { 'p', "Q>", 1, "" }, { 's', "W", U, "" }, { 's', "1", U, "" },
+	{ 's', "Z I", F, "" }, { 'p', "E>", 1, "" }, { 's', "T", U, "" }, { 's', "I", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+static const struct qstep function_call[] = {
+	{ 'p', "F>", 1, "" }, { 's', "V", F, "" }, { 's', "Z I", F, "" },
+	{ 'p', "F>", 1, "" }, { 's', "E 42883", F, "" }, { '?', "R1", 0, "" }, { 's', "Z I", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+/* The implicit transaction's commit fails at Sync: error, then Z. */
+static const struct qstep error_at_sync[] = {
+	{ 'p', "E>", 1, "" }, { 'p', "S>", 1, "" }, { 's', "C INSERT 0 1", F, "" },
+	{ 's', "E 23505", F, "" }, { '?', "R1", 0, "" }, { 's', "Z I", F, "" },
+	{ '?', "R0", 0, "" }, END,
+};
+
+/* corral's own query (e.g. a parameter sync): nothing reaches the client. */
+static const struct qstep own_query[] = {
+	{ 'p', "Q-", 1, "" }, { 's', "T", K, "" }, { 's', "D", K, "" }, { 's', "E 22023", K, "" },
+	{ 's', "C SELECT 1", K, "" }, { 's', "Z I", K, "" }, { '?', "R0", 0, "" }, END,
+};
+
+static const struct {
+	const char *name;
+	const struct qstep *steps;
+} scripts[] = {
+	{ "simple query", simple_query },
+	{ "pipeline", pipeline },
+	{ "pipeline error", pipeline_error },
+	{ "skip to sync", skip_to_sync },
+	{ "injected parse", injected_parse },
+	{ "injected parse fails", injected_parse_fails },
+	{ "synthetic parse", synthetic_parse },
+	{ "synthetic close", synthetic_close },
+	{ "describe", describe },
+	{ "portal suspended", portal_suspended },
+	{ "copy in, simple", copy_in_simple },
+	{ "copy in, extended", copy_in_extended },
+	{ "copy in, extended, fails", copy_in_extended_fails },
+	{ "copy in, simple, fails", copy_in_simple_fails },
+	{ "copy out", copy_out },
+	{ "error then synthetic", error_then_synthetic },
+	{ "deallocate", deallocate },
+	{ "stand-in", stand_in },
+	{ "unexpected", unexpected },
+	{ "function call", function_call },
+	{ "error at sync", error_at_sync },
+	{ "own query", own_query },
+};
+
+static enum ps_kind kind_of(char c)
+{
+	switch (c) {
+	case 'P': return PS_KIND_PARSE;
+	case 'B': return PS_KIND_BIND;
+	case 'd': return PS_KIND_DESCRIBE_STMT;
+	case 'p': return PS_KIND_DESCRIBE_PORTAL;
+	case 'E': return PS_KIND_EXECUTE;
+	case 'C': return PS_KIND_CLOSE;
+	case 'S': return PS_KIND_SYNC;
+	case 'Q': return PS_KIND_QUERY;
+	case 'F': return PS_KIND_FUNCTION_CALL;
+	}
+	ck_abort_msg("bad kind %c", c);
+	return PS_KIND_SYNC;
+}
+
+static struct ps_entry entry_of(const char *spec)
+{
+	static const char actions[] = { '>', '-', '=', '!' };
+	static const char replies[] = { 0, '1', '3', 'x', 'X', 'e' };
+	struct ps_entry e = { .kind = kind_of(spec[0]) };
+	const char *a = memchr(actions, spec[1], sizeof actions);
+	ck_assert_ptr_nonnull(a);
+	e.action = (uint8_t)(a - actions);
+	const char *r = memchr(replies, spec[2], sizeof replies);
+	ck_assert_ptr_nonnull(r);
+	e.reply = (uint8_t)(r - replies);
+	if (e.reply == PS_REPLY_DUPLICATE)
+		e.u.message = xstrdup("prepared statement \"s1\" already exists");
+	return e;
+}
+
+/* Offer the message without its body first; NEED_BODY must change nothing. */
+static enum ps_verdict server(struct ps_queue *q, const char *spec, struct pg_buf *out)
+{
+	struct pg_frame f = ps_test_server_msg(spec);
+	struct pg_frame header = f;
+	header.body = NULL;
+	size_t len = q->len;
+	enum ps_queue_state state = q->state;
+	enum ps_verdict v = ps_queue_server_message(q, &header, PG_TX_IDLE, out);
+	if (v == PS_NEED_BODY) {
+		ck_assert_uint_eq(q->len, len);
+		ck_assert_int_eq(q->state, state);
+		ck_assert_uint_eq(out->len, 0);
+		v = ps_queue_server_message(q, &f, PG_TX_IDLE, out);
+		ck_assert_int_ne(v, PS_NEED_BODY);
+	}
+	msg_frame_free(&f);
+	return v;
+}
+
+static void check_state(const struct ps_queue *q, const char *want, size_t step)
+{
+	static const char states[] = { 'R', 'K', 'C' };
+	char got[8];
+	snprintf(got, sizeof got, "%c%zu", states[q->state], q->len);
+	ck_assert_msg(strcmp(got, want) == 0, "step %zu: state %s, want %s", step, got, want);
+}
+
+START_TEST(test_script)
+{
+	static const struct ps_hash_key key = { 3, 4 };
+	struct ps_registry *reg = ps_registry_new(&key);
+	struct ps_queue q;
+	ps_queue_init(&q, reg, NULL);
+	struct pg_buf out;
+	pg_buf_init(&out);
+	struct msg_text t;
+	const struct qstep *steps = scripts[_i].steps;
+	for (size_t i = 0; steps[i].op; i++) {
+		const struct qstep *s = &steps[i];
+		pg_buf_reset(&out);
+		int got = 0;
+		if (s->op == 'p') {
+			struct ps_entry e = entry_of(s->arg);
+			got = ps_queue_push(&q, &e);
+			ps_queue_put_replies(&q, &out, PG_TX_IDLE);
+		} else if (s->op == 's') {
+			got = server(&q, s->arg, &out);
+		} else if (s->op == 'c') {
+			ps_queue_copy_end(&q);
+		} else {
+			check_state(&q, s->arg, i);
+		}
+		ck_assert_msg(got == s->want, "%s, step %zu (%c %s): got %d, want %d", scripts[_i].name,
+			      i, s->op, s->arg ? s->arg : "", got, s->want);
+		ps_test_render(&t, &out, false);
+		ck_assert_msg(strcmp(t.s, s->out) == 0, "%s, step %zu (%c %s): client got '%s', want '%s'",
+			      scripts[_i].name, i, s->op, s->arg ? s->arg : "", t.s, s->out);
+	}
+	ps_queue_fini(&q);
+	ck_assert_uint_eq(q.len, 0);
+	pg_buf_fini(&out);
+	ps_registry_free(reg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("prepared_queue");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, test_script, 0, N(scripts));
+	suite_add_tcase(s, tc);
+	return msg_run_suite(s);
+}
