@@ -7,9 +7,12 @@
 # readable by nginx's unprivileged workers); starting corral-app and nginx
 # in the background and waiting (bounded) until they answer HTTP; stopping
 # a process with SIGTERM, then SIGKILL after a bound.
-# Background processes get SIGKILL when the sourcing shell dies (setpriv
-# --pdeathsig), so nothing outlives a killed script. Needs PG* variables
-# for psql (tests/harness/pg.sh exports them).
+# Background processes get a signal when the sourcing shell dies (setpriv
+# --pdeathsig), so nothing outlives a killed script: corral-app SIGKILL
+# (its workers follow their master by themselves), nginx SIGTERM (a
+# SIGKILLed nginx master would leave its workers behind). A start that
+# fails stops what it started. Needs PG* variables for psql
+# (tests/harness/pg.sh exports them).
 
 APP_STACK_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 APP_STACK_PID=
@@ -84,14 +87,17 @@ app_stack_alive() {
 
 # Starts nginx on the rendered prefix $1, its output appended to
 # $1/nginx.out, and waits until http://$2/static/index.html answers.
-# Sets APP_STACK_PID. Returns 0 when it answers, 1 (error log printed) if not.
+# Sets APP_STACK_PID. Returns 0 when it answers; 1 (the end of its error
+# log printed, nginx stopped) if not.
 app_stack_start_nginx() {
 	local prefix=$1 listen=$2
-	setpriv --pdeathsig KILL -- nginx -p "$prefix" -c "$prefix/nginx.conf" \
+	setpriv --pdeathsig TERM -- nginx -p "$prefix" -c "$prefix/nginx.conf" \
 		>>"$prefix/nginx.out" 2>&1 &
 	APP_STACK_PID=$!
 	if ! app_stack_wait_http "http://$listen/static/index.html" 10; then
-		cat "$prefix/nginx.out" "$prefix/error.log" >&2 2>/dev/null
+		tail -n 20 "$prefix/nginx.out" "$prefix/error.log" >&2 2>/dev/null
+		app_stack_stop "$APP_STACK_PID" 10
+		APP_STACK_PID=
 		return 1
 	fi
 }
@@ -99,7 +105,7 @@ app_stack_start_nginx() {
 # Starts corral-app (the binary $1, then its arguments, which must include
 # --listen=HOST:PORT) with its log appended to $APP_STACK_LOG, and waits up
 # to 20 s until /plaintext answers. Sets APP_STACK_PID. Returns 0 when it
-# answers; 1 (its log printed) if not.
+# answers; 1 (its log printed, the app stopped) if not.
 app_stack_start_app() {
 	local bin=$1 arg listen=
 	shift
@@ -111,6 +117,8 @@ app_stack_start_app() {
 	if ! app_stack_wait_http "http://$listen/plaintext" 20; then
 		app_stack_log "corral-app did not answer on $listen; its log ($APP_STACK_LOG):"
 		tail -n 50 "$APP_STACK_LOG" >&2
+		app_stack_stop "$APP_STACK_PID" 20
+		APP_STACK_PID=
 		return 1
 	fi
 }
