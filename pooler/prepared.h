@@ -69,8 +69,9 @@ void prepared_server_fini(struct prepared_server *ps);
 
 /* One message from the client linked to ps (ps_queue_link done), about to
  * go to that server. Handles every type; those that cannot concern
- * prepared statements only update the queue. Terminate is the caller's
- * (it never reaches here). */
+ * prepared statements only update the queue. Parse, Bind, Describe, Close
+ * and Query are needed whole (PREPARED_NEED_BODY while msg->body is NULL);
+ * the others never. Terminate is the caller's (it never reaches here). */
 enum prepared_verdict prepared_client_message(struct prepared_server *ps,
 					      const struct pg_frame *msg,
 					      const struct prepared_io *io)

@@ -176,14 +176,17 @@ void ps_queue_copy_end(struct ps_queue *q);
 size_t ps_queue_put_replies(struct ps_queue *q, struct pg_buf *client_out,
 			    enum pg_tx_status status);
 
-/* Match one server message (msg->body may be NULL while its body is still
- * arriving). NoticeResponse, ParameterStatus, NotificationResponse and an
- * ErrorResponse with nothing pending (FATAL) are forwarded untouched.
- * Otherwise the head entry decides, as documented on enum ps_verdict; when
- * the whole message is needed (to copy it ahead of corral's replies, or
- * to read a CommandComplete tag) and absent: PS_NEED_BODY. A
- * CommandComplete "DISCARD ALL" or "DEALLOCATE ALL" empties the server set
- * and the client's map (sparing what later messages added). status as for
+/* Match one server message (msg->body may be NULL while a non-empty body
+ * is still arriving). NoticeResponse, ParameterStatus,
+ * NotificationResponse and an ErrorResponse with nothing pending (FATAL)
+ * are forwarded untouched. Otherwise the head entry decides, as documented
+ * on enum ps_verdict. The whole message is needed, and PS_NEED_BODY
+ * returned without it, in two cases: it completes an entry that synthetic
+ * ones follow (it is then copied into client_out ahead of their replies,
+ * as forwarding would put it after them; small messages, and only then),
+ * or it is a CommandComplete of a Query or Execute, whose tag is read: on
+ * "DISCARD ALL" or "DEALLOCATE ALL" the server set and the client's map
+ * are emptied (sparing what messages sent later added). status as for
  * ps_queue_put_replies (a ReadyForQuery carries its own). client_out may
  * be NULL (no client: replies are discarded). */
 enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,
