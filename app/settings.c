@@ -326,7 +326,7 @@ enum settings_cli_result settings_parse_args(int argc, char **argv, struct setti
 	enum settings_cli_result rc = SETTINGS_CLI_OK;
 	int ch;
 	*cli = (struct settings_cli){ 0 };
-	optind = 1;
+	optind = 0; /* glibc: 0 restarts the scan from scratch */
 	while (rc == SETTINGS_CLI_OK && (ch = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		if (ch == 'c') {
 			cli->config_path = optarg;
