@@ -27,6 +27,8 @@ tests_integration_it_admin_CFLAGS = $(IT_CFLAGS)
 tests_integration_it_admin_LDADD = $(IT_LDADD)
 
 IT_ADMIN_TESTS = \
+	tests/integration/it_admin_control.sh \
+	tests/integration/it_admin_reload.sh \
 	tests/integration/it_admin_show.sh
 TESTS += $(IT_ADMIN_TESTS)
 EXTRA_DIST += $(IT_ADMIN_TESTS) docs/admin.md
