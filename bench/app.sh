@@ -121,7 +121,7 @@ p99_ms() {
 # One measurement: app with $1 workers connected to $2 ("direct" or
 # "corral"), wrk on path $3. Appends a table row to rows.
 run_one() {
-	local workers=$1 target=$2 path=$3 dsn peak=0 n rps p99 non2xx _
+	local workers=$1 target=$2 path=$3 dsn peak=0 n rps p99 non2xx errors _
 	# corral runs only for its own measurements: the servers it keeps
 	# idle in its pool would count as backends of the direct runs.
 	if [ "$target" = direct ]; then
@@ -134,9 +134,18 @@ run_one() {
 	app_stack_start_app "$build_dir/corral-app" --listen="127.0.0.1:$app_port" \
 		--workers="$workers" --dsn="$dsn" || return 1
 	app_pid=$APP_STACK_PID
-	# Warm up: every worker connected and busy once.
+	# Let the workers' start-up connections land (bounded), then warm up.
+	local want=$workers
+	[ "$target" = direct ] || [ "$pool_size" -ge "$workers" ] || want=$pool_size
+	for _ in $(seq 1 300); do
+		[ "$(backends)" -lt "$want" ] || break
+		sleep 0.1
+	done
 	wrk -t2 -c"$connections" -d2s "$url$path" >/dev/null 2>&1
-	wrk -t2 -c"$connections" -d"${seconds}s" --latency "$url$path" >"$work/wrk.out" 2>&1 &
+	# wrk's default 2 s timeout would drop the slowest answers from the
+	# latency figures; they count as errors only past 10 s.
+	wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency "$url$path" \
+		>"$work/wrk.out" 2>&1 &
 	local wrk_pid=$!
 	for _ in $(seq 1 "$seconds"); do
 		sleep 1
@@ -153,9 +162,10 @@ run_one() {
 	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/wrk.out")
 	p99=$(p99_ms "$work/wrk.out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$work/wrk.out")
-	rows+=("$(printf '| %s | %s | `%s` | %s | %s | %s | %s |' "$workers" \
+	errors=$(awk -F'[ ,]+' '/Socket errors/ { print $4 + $6 + $8 + $10 }' "$work/wrk.out")
+	rows+=("$(printf '| %s | %s | `%s` | %s | %s | %s | %s | %s |' "$workers" \
 		"$([ "$target" = direct ] && echo "PostgreSQL directly" || echo "corral, $pool_mode, pool_size $pool_size")" \
-		"$path" "${rps:-?}" "${p99:-?}" "${non2xx:-0}" "$peak")")
+		"$path" "${rps:-?}" "${p99:-?}" "${non2xx:-0}" "${errors:-0}" "$peak")")
 	echo "${rows[-1]}" >&2
 }
 
@@ -171,10 +181,11 @@ section() {
 		PostgreSQL $("$CORRAL_PG_BINDIR/postgres" -V | awk '{ print $3 }'), everything on one
 		machine with $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)).
 		"PostgreSQL backends" is the most seen for the app's database during the run.
-		p99 latency in ms; non-2xx answers are 503s (none expected).
+		p99 latency in ms; non-2xx answers are 503s; socket errors are wrk's
+		connect, read, write errors and answers slower than 10 s (none expected).
 
-		| workers | app's connections go to | endpoint | requests/s | p99 (ms) | non-2xx | PostgreSQL backends |
-		|--------:|-------------------------|----------|-----------:|---------:|--------:|--------------------:|
+		| workers | app's connections go to | endpoint | requests/s | p99 (ms) | non-2xx | socket errors | PostgreSQL backends |
+		|--------:|-------------------------|----------|-----------:|---------:|--------:|--------------:|--------------------:|
 		$rows
 
 	EOF
