@@ -9,12 +9,15 @@ pooler_libpooler_a_SOURCES += \
 	pooler/admin_stats.c \
 	pooler/admin_cmd.c
 
-ADMIN_CHECKS = tests/unit/check_admin_parse
+ADMIN_CHECKS = tests/unit/check_admin_parse tests/unit/check_admin_result
 check_PROGRAMS += $(ADMIN_CHECKS)
 TESTS += $(ADMIN_CHECKS)
 tests_unit_check_admin_parse_SOURCES = tests/unit/check_admin_parse.c
 tests_unit_check_admin_parse_CFLAGS = $(POOLER_TEST_CFLAGS)
 tests_unit_check_admin_parse_LDADD = $(POOLER_TEST_LIBS)
+tests_unit_check_admin_result_SOURCES = tests/unit/check_admin_result.c
+tests_unit_check_admin_result_CFLAGS = $(POOLER_TEST_CFLAGS)
+tests_unit_check_admin_result_LDADD = $(POOLER_TEST_LIBS)
 
 # Integration: tests/harness/corral.sh starts corral; the scripts drive the
 # console with psql and these libpq programs.

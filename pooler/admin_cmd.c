@@ -281,15 +281,17 @@ static void copy_settings(struct cfg_settings *dst, const struct cfg_settings *s
 	}
 }
 
-/* Settings that name a file: SET would change the name, not what was read. */
-static bool names_a_file(const char *key)
+/* Settings a reload applies by reading files (auth_file, the hba file,
+ * TLS keys and certificates, whose contexts every TLS setting shapes): SET
+ * would change the text, not what was read. */
+static bool needs_reload(const char *key)
 {
 	static const char *const files[] = { "auth_file", "auth_hba_file", "auth_ident_file",
 					     "conffile" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (strcasecmp(key, files[i]) == 0)
 			return true;
-	return false;
+	return strncasecmp(key, "client_tls", 10) == 0 || strncasecmp(key, "server_tls", 10) == 0;
 }
 
 static enum admin_outcome cmd_set(const struct admin_request *req)
@@ -301,7 +303,7 @@ static enum admin_outcome cmd_set(const struct admin_request *req)
 		admin_error(req->out, "22023", "unknown setting: %s", key);
 		return ADMIN_ANSWERED;
 	}
-	if (!e->reloadable || names_a_file(key)) {
+	if (!e->reloadable || needs_reload(key)) {
 		admin_error(req->out, "55P02", "%s cannot be changed with SET: %s", e->name,
 			    e->reloadable ? "change it in the config file and RELOAD"
 					  : "it needs a restart of corral");
