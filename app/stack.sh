@@ -67,8 +67,8 @@ app_stack_render_nginx() {
 # Waits up to $2 seconds (default 10) until URL $1 answers with HTTP status
 # $3 (default 200). Returns 0 when it does, 1 otherwise.
 app_stack_wait_http() {
-	local url=$1 seconds=${2:-10} want=${3:-200} code _
-	for _ in $(seq 1 $((seconds * 10))); do
+	local url=$1 want=${3:-200} code end=$((SECONDS + ${2:-10}))
+	while [ $SECONDS -lt $end ]; do
 		code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$url")
 		[ "$code" = "$want" ] && return 0
 		sleep 0.1
@@ -127,11 +127,11 @@ app_stack_start_app() {
 # seconds (default 20) for it; then SIGKILL. Returns its exit status, or
 # 124 when it had to be killed.
 app_stack_stop() {
-	local pid=$1 seconds=${2:-20} _
+	local pid=$1 seconds=${2:-20} end
 	[ -n "$pid" ] || return 0
+	end=$((SECONDS + seconds))
 	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 $((seconds * 10))); do
-		app_stack_alive "$pid" || break
+	while [ $SECONDS -lt $end ] && app_stack_alive "$pid"; do
 		sleep 0.1
 	done
 	if app_stack_alive "$pid"; then

@@ -101,14 +101,25 @@ it_app_status() {
 	it_app_get "$@" | cut -d' ' -f1
 }
 
-# Waits up to $2 seconds for URL $1 to answer 200; returns 0 when it does.
-it_app_await_200() {
-	local _
-	for _ in $(seq 1 $(($2 * 10))); do
-		[ "$(it_app_status "$1")" = 200 ] && return 0
+# it_app_until SECONDS CMD [ARG...]: runs CMD every 0.1 s until it
+# succeeds (returns 0) or SECONDS have passed (returns 1). Time bounds it,
+# not a number of tries: on a busy machine one try may take a second.
+it_app_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
 		sleep 0.1
 	done
-	return 1
+}
+
+it_app_is_200() {
+	[ "$(it_app_status "$1")" = 200 ]
+}
+
+# Waits up to $2 seconds for URL $1 to answer 200; returns 0 when it does.
+it_app_await_200() {
+	it_app_until "$2" it_app_is_200 "$1"
 }
 
 # Fails when the app's log shows a sanitizer report or a worker that died

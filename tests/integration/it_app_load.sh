@@ -43,15 +43,10 @@ held_count() {
 		SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = :'q'
 	EOF
 }
-await_held() {
-	local _
-	for _ in $(seq 1 100); do
-		[ "$(held_count)" = "$pool" ] && return 0
-		sleep 0.1
-	done
-	return 1
+all_held() {
+	[ "$(held_count)" = "$pool" ]
 }
-corral_check "all $pool servers held by pg_sleep" await_held
+corral_check "all $pool servers held by pg_sleep" it_app_until 10 all_held
 
 it_app_start_app --workers=$workers --dsn="$(it_app_corral_dsn)" --retry-after=2 || exit 1
 it_app_start_nginx || exit 1
