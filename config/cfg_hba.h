@@ -16,9 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "config/cfg_error.h"
+
+struct sockaddr;
 
 /* Deepest @file nesting accepted (a rule's line is depth 0). */
 #define CFG_HBA_MAX_DEPTH 10
@@ -44,7 +45,7 @@ enum cfg_hba_method {
 
 /* A client's address as the rules see it. */
 struct cfg_hba_addr {
-	int family;           /* AF_UNIX (no address), AF_INET or AF_INET6 */
+	int family;           /* AF_UNIX (no address), AF_INET or AF_INET6 (sys/socket.h) */
 	uint8_t bytes[16];    /* network order: 4 used for AF_INET */
 };
 

@@ -11,6 +11,7 @@
 
 #include "config/cfg.h"
 #include "pooler/admin.h"
+#include "pooler/auth_query.h"
 #include "pooler/cancel.h"
 #include "pooler/cancel_map.h"
 #include "pooler/client_auth.h"
@@ -223,6 +224,10 @@ void client_close(struct client *c, const char *reason)
 	}
 	if (c->cancel_pid || c->cancel_key)
 		cancel_map_remove(c->corral->cancel, c->cancel_pid, c->cancel_key);
+	if (c->lookup) {
+		auth_query_cancel(c->lookup);
+		c->lookup = NULL;
+	}
 	event_del(c->timer);
 	stream_close(&c->stream);
 	client_set_state(c, CLIENT_ST_CLOSED);
@@ -274,9 +279,6 @@ void client_welcome(struct client *c)
  * has met its first server. */
 static enum stream_verdict login_ok(struct client *c)
 {
-	client_auth_fini(c->auth);
-	free(c->auth);
-	c->auth = NULL;
 	/* Pools are made for authenticated clients only. */
 	const char *sqlstate = "3D000";
 	char why[256];
@@ -287,6 +289,10 @@ static enum stream_verdict login_ok(struct client *c)
 		client_fatal(c, sqlstate, "%s", why);
 		return STREAM_STOP;
 	}
+	auth_query_adopt(p, c->auth);  /* server logins as this user: SCRAM keys, md5 secret */
+	client_auth_fini(c->auth);
+	free(c->auth);
+	c->auth = NULL;
 	p->stats.client_connect_count++;
 	if (cancel_map_new_key(c->corral->cancel, c, &c->cancel_pid, &c->cancel_key) != 0) {
 		client_fatal(c, "XX000", "could not generate a cancel key");
@@ -309,10 +315,14 @@ static enum stream_verdict login_ok(struct client *c)
 	return c->state == CLIENT_ST_CLOSED ? STREAM_STOP : STREAM_CONSUMED;
 }
 
+static enum stream_verdict start_lookup(struct client *c);
+
 static enum stream_verdict auth_result(struct client *c, enum client_auth_result r,
 				       const struct client_auth_error *err)
 {
 	switch (r) {
+	case CLIENT_AUTH_LOOKUP:
+		return start_lookup(c);
 	case CLIENT_AUTH_CONTINUE:
 		if (c->state == CLIENT_ST_LOGIN)
 			client_set_state(c, CLIENT_ST_AUTH);
@@ -325,6 +335,64 @@ static enum stream_verdict auth_result(struct client *c, enum client_auth_result
 	}
 	auth_failed(c, err);
 	return STREAM_STOP;
+}
+
+/* auth_query answered for c (AUTH): go on with the exchange it allows. */
+static void client_on_lookup(void *arg, enum auth_query_status status, const char *secret,
+			     const char *error)
+{
+	struct client *c = arg;
+	c->lookup = NULL;
+	if (status == AUTH_QUERY_FAILED) {
+		log_client(c, LOG_LVL_WARNING, "login failed: auth_query: %s", error);
+		client_fatal(c, "28000", "authentication query failed");
+		return;
+	}
+	struct client_auth_error err;
+	enum client_auth_result r = client_auth_lookup_done(c->auth, c->corral->scram,
+							    status == AUTH_QUERY_FOUND, secret,
+							    stream_out(&c->stream), &err);
+	if (auth_result(c, r, &err) != STREAM_STOP && c->state == CLIENT_ST_AUTH)
+		stream_resume(&c->stream);  /* it may have sent something meanwhile */
+}
+
+/* The user is not in auth_file: ask PostgreSQL, the client waiting in AUTH. */
+static enum stream_verdict start_lookup(struct client *c)
+{
+	struct auth_query_target t;
+	char why[256] = "no auth_user applies";
+	if (c->state == CLIENT_ST_LOGIN)
+		client_set_state(c, CLIENT_ST_AUTH);
+	if (auth_query_target(c->corral->cfg, c->database, &t))
+		c->lookup = auth_query_start(c->corral, &t, c->user, client_on_lookup, c, why,
+					     sizeof why);
+	if (c->lookup == NULL) {
+		log_client(c, LOG_LVL_WARNING, "login failed: auth_query: %s", why);
+		client_fatal(c, "28000", "authentication query failed");
+		return STREAM_STOP;
+	}
+	return STREAM_CONSUMED;
+}
+
+/* What client_auth needs to know about c's connection. */
+static void auth_conn(const struct client *c, struct client_auth_conn *conn)
+{
+	const struct cfg *cfg = c->corral->cfg;
+	struct auth_query_target t;
+	*conn = (struct client_auth_conn){
+		.database = c->database,
+		.addr = c->peer,
+		.is_ssl = false  /* until client TLS lands (issue 4) */,
+		.can_lookup = !admin_is_console_db(c->database) &&
+			      auth_query_target(cfg, c->database, &t),
+	};
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (c->peer.family == AF_UNIX && cfg->settings.auth_type == CFG_AUTH_HBA &&
+	    getsockopt(c->stream.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		conn->have_peer_uid = true;  /* for hba's peer method */
+		conn->peer_uid = cred.uid;
+	}
 }
 
 static enum stream_verdict on_startup_message(struct client *c, const struct pg_startup *st)
@@ -359,8 +427,10 @@ static enum stream_verdict on_startup_message(struct client *c, const struct pg_
 	c->stream.startup = false;
 	c->auth = xcalloc(1, sizeof *c->auth);
 	struct client_auth_error err;
-	enum client_auth_result r = client_auth_begin(c->auth, corral->cfg, corral->scram, c->user,
-						      stream_out(&c->stream), &err);
+	struct client_auth_conn conn;
+	auth_conn(c, &conn);
+	enum client_auth_result r = client_auth_begin(c->auth, corral->cfg, corral->scram, &conn,
+						      c->user, stream_out(&c->stream), &err);
 	return auth_result(c, r, &err);
 }
 
@@ -460,6 +530,8 @@ static enum stream_verdict client_on_message(void *owner, struct stream *st, con
 	case CLIENT_ST_LOGIN:
 		return on_startup_packet(c, msg);
 	case CLIENT_ST_AUTH: {
+		if (c->lookup)
+			return STREAM_PAUSE;  /* nothing was asked of it yet */
 		if (msg->body_len > CLIENT_AUTH_MESSAGE_MAX) {
 			client_fatal(c, "08P01", "authentication message too long (%zu bytes)", msg->body_len);
 			return STREAM_STOP;
@@ -526,6 +598,10 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 		snprintf(c->addr, sizeof c->addr, "unix");
 	else
 		sockaddr_format(addr, c->addr, sizeof c->addr);
+	if (is_unix)
+		c->peer.family = AF_UNIX;
+	else if (cfg_hba_addr_from_sockaddr(addr, &c->peer) != 0)
+		c->peer.family = AF_UNSPEC;  /* matches only "all" addresses */
 	session_params_init(&c->params);
 	list_init(&c->node);
 	if (stream_init(&c->stream, &corral->env, fd, &client_stream_ops, c) != 0) {

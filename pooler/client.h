@@ -11,10 +11,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "config/cfg_hba.h"
 #include "pooler/list.h"
 #include "pooler/session_params.h"
 #include "pooler/stream.h"
 
+struct auth_query;
 struct client_auth;
 struct corral;
 struct event;
@@ -44,10 +46,12 @@ struct client {
 	struct stream stream;
 	struct event *timer;          /* login / query wait deadline (owned) */
 	struct client_auth *auth;     /* AUTH only (owned) */
+	struct auth_query *lookup;    /* AUTH: auth_query running for it (cancelled on close) */
 	struct session_params params; /* the client's view of its session */
 	char *user;                   /* owned */
 	char *database;               /* owned */
 	char addr[64];                /* "127.0.0.1:51234" or "unix", for logs */
+	struct cfg_hba_addr peer;     /* its address for auth_hba_file rules (AF_UNIX: socket) */
 	uint32_t cancel_pid, cancel_key;
 	uint64_t wait_since_us;       /* monotonic, WAITING only */
 	uint64_t connect_us;          /* wall clock: accepted (SHOW CLIENTS) */

@@ -1,12 +1,14 @@
 /* client_auth: one application client's login, from the choice of method
- * (auth_type and the kind of the user's secret) through the password,
- * md5 or SCRAM exchange to AuthenticationOk or an error. Messages are
+ * (auth_type or the connection's hba rule, and the kind of the user's
+ * secret from auth_file or auth_query) through the password, md5 or SCRAM
+ * exchange to AuthenticationOk or an error. Messages are
  * decoded with pg_frontend, answers built with pg_backend, secrets checked
  * with pg_md5 and pg_scram; randomness and derived SCRAM keys come from
  * scram_cache. Client-facing texts follow PgBouncer's and PostgreSQL's
  * (see client_auth.h); sockets, logging and timers are the caller's. */
 #include "pooler/client_auth.h"
 
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "protocol/pg_base64.h"
 #include "protocol/pg_frontend.h"
 #include "protocol/pg_reader.h"
+#include "protocol/pg_secret.h"
 #include "util/xalloc.h"
 
 /* Random bytes behind a server nonce: 18, base64 to PG_SCRAM_NONCE_LEN
@@ -101,11 +104,11 @@ static void log_mock(const struct client_auth *a, struct client_auth_error *err)
 		break;
 	case CLIENT_AUTH_MOCK_NO_USER:
 		set_log(err, "no such user \"%s\" in auth_file%s", a->user,
-			a->auth_query_configured
-				? " (auth_user/auth_query lookups are not supported yet)" : "");
+			a->looked_up ? " nor found by auth_query" : "");
 		break;
 	case CLIENT_AUTH_MOCK_EMPTY_SECRET:
-		set_log(err, "user \"%s\" has an empty password in auth_file", a->user);
+		set_log(err, "user \"%s\" has an empty password in %s", a->user,
+			a->looked_up ? "auth_query's answer" : "auth_file");
 		break;
 	case CLIENT_AUTH_MOCK_MD5_SECRET:
 		set_log(err, "cannot do SCRAM with an md5 secret for user \"%s\"", a->user);
@@ -219,57 +222,203 @@ static enum client_auth_result ask_scram(struct client_auth *a, struct scram_cac
 	return CLIENT_AUTH_CONTINUE;
 }
 
-/* plain, md5 and scram-sha-256 (the only types that reach here): pick the
- * exchange from auth_type and the kind of the user's secret (md5 with a
- * SCRAM secret does SCRAM, as in PgBouncer). A user without a usable
- * secret runs the same exchange. */
+/* plain, md5 and scram-sha-256 with the user's secret (a->secret_kind and
+ * a->mock set): pick the exchange from the type and the kind of secret
+ * (md5 with a SCRAM secret does SCRAM, as in PgBouncer). A user without a
+ * usable secret runs the same exchange. */
+static enum client_auth_result ask_password(struct client_auth *a, struct scram_cache *cache,
+					    const char *secret, struct pg_buf *out,
+					    struct client_auth_error *err)
+{
+	if (a->type == CFG_AUTH_PLAIN)
+		return ask_cleartext(a, secret, out);
+	if (a->type == CFG_AUTH_MD5 && a->secret_kind != CFG_SECRET_SCRAM)
+		return ask_md5(a, cache, secret, out, err);
+	return ask_scram(a, cache, secret, a->scram_iterations, out, err);
+}
+
+static enum client_auth_result wait_lookup(struct client_auth *a)
+{
+	a->phase = CLIENT_AUTH_PH_WAIT_LOOKUP;
+	return CLIENT_AUTH_LOOKUP;
+}
+
+static enum client_auth_result trust_failed(struct client_auth *a, struct client_auth_error *err,
+					    const char *where)
+{
+	set_log(err, "no such user \"%s\" in %s (trust)", a->user, where);
+	return fail(a, err, "28000", NULL, "\"trust\" authentication failed");
+}
+
 static enum client_auth_result begin_password(struct client_auth *a, const struct cfg *cfg,
 					      struct scram_cache *cache, struct pg_buf *out,
 					      struct client_auth_error *err)
 {
 	const struct cfg_auth_entry *e = cfg_authfile_find(&cfg->auth, a->user);
-	const char *secret = e ? e->secret : "";
-	a->auth_query_configured = cfg->settings.auth_user[0] != '\0';
+	if (e == NULL && a->can_lookup)
+		return wait_lookup(a);
 	a->secret_kind = e ? e->kind : CFG_SECRET_NONE;
 	if (e == NULL)
 		a->mock = CLIENT_AUTH_MOCK_NO_USER;
 	else if (e->kind == CFG_SECRET_NONE)
 		a->mock = CLIENT_AUTH_MOCK_EMPTY_SECRET;
-
-	enum cfg_auth_type type = cfg->settings.auth_type;
-	if (type == CFG_AUTH_PLAIN)
-		return ask_cleartext(a, secret, out);
-	if (type == CFG_AUTH_MD5 && a->secret_kind != CFG_SECRET_SCRAM)
-		return ask_md5(a, cache, secret, out, err);
-	return ask_scram(a, cache, secret, scram_iterations(&cfg->settings), out, err);
+	return ask_password(a, cache, e ? e->secret : "", out, err);
 }
 
-enum client_auth_result client_auth_begin(struct client_auth *a, const struct cfg *cfg,
-					  struct scram_cache *cache, const char *user,
-					  struct pg_buf *out, struct client_auth_error *err)
+/* The exchange for a->type, the auth_type in force for this client. */
+static enum client_auth_result begin_type(struct client_auth *a, const struct cfg *cfg,
+					  struct scram_cache *cache, struct pg_buf *out,
+					  struct client_auth_error *err)
 {
-	memset(a, 0, sizeof *a);
-	memset(err, 0, sizeof *err);
-	a->user = xstrdup(user);
-	enum cfg_auth_type type = cfg->settings.auth_type;
-	switch (type) {
+	switch (a->type) {
 	case CFG_AUTH_ANY:
 		return accept(a, out);
 	case CFG_AUTH_TRUST:
-		if (cfg_authfile_find(&cfg->auth, user) != NULL || cfg_find_user(cfg, user) != NULL)
+		if (cfg_authfile_find(&cfg->auth, a->user) != NULL ||
+		    cfg_find_user(cfg, a->user) != NULL)
 			return accept(a, out);
-		set_log(err, "no such user \"%s\" in auth_file or [users] (auth_type trust)", user);
-		return fail(a, err, "28000", NULL, "\"trust\" authentication failed");
+		if (a->can_lookup)
+			return wait_lookup(a);
+		return trust_failed(a, err, "auth_file or [users]");
 	case CFG_AUTH_PLAIN:
 	case CFG_AUTH_MD5:
 	case CFG_AUTH_SCRAM_SHA_256:
 		return begin_password(a, cfg, cache, out, err);
 	default:
 		set_log(err, "auth_type %s is not supported yet (user \"%s\")",
-			auth_type_name(type), user);
+			auth_type_name(a->type), a->user);
 		return fail(a, err, "28000", NULL, "auth_type %s is not supported yet",
-			    auth_type_name(type));
+			    auth_type_name(a->type));
 	}
+}
+
+/* A rule said reject, or none matched: PostgreSQL's words for each. */
+static enum client_auth_result hba_rejected(struct client_auth *a,
+					    const struct client_auth_conn *conn, int line,
+					    struct client_auth_error *err)
+{
+	char host[48];
+	cfg_hba_addr_format(&conn->addr, host, sizeof host);
+	const char *tls = conn->is_ssl ? "SSL encryption" : "no encryption";
+	if (line > 0) {
+		set_log(err, "auth_hba_file line %d rejects user \"%s\", database \"%s\"", line,
+			a->user, conn->database);
+		return fail(a, err, "28000", NULL, "pg_hba.conf rejects connection for host \"%s\", "
+			    "user \"%s\", database \"%s\", %s", host, a->user, conn->database, tls);
+	}
+	set_log(err, "no auth_hba_file rule matches user \"%s\", database \"%s\"", a->user,
+		conn->database);
+	return fail(a, err, "28000", NULL, "no pg_hba.conf entry for host \"%s\", user \"%s\", "
+		    "database \"%s\", %s", host, a->user, conn->database, tls);
+}
+
+/* peer: the unix socket peer's OS user must be the user asked for.
+ * getpwuid_r reads the password database (a local file, in practice). */
+static enum client_auth_result check_peer(struct client_auth *a,
+					  const struct client_auth_conn *conn, int line,
+					  struct client_auth_error *err)
+{
+	char buf[4096];
+	struct passwd pw, *found = NULL;
+	if (!conn->have_peer_uid)
+		set_log(err, "peer authentication (auth_hba_file line %d): the peer of user \"%s\" "
+			"is unknown", line, a->user);
+	else if (getpwuid_r(conn->peer_uid, &pw, buf, sizeof buf, &found) != 0 || found == NULL)
+		set_log(err, "peer authentication (auth_hba_file line %d): no OS user has uid %ld",
+			line, (long)conn->peer_uid);
+	else if (strcmp(found->pw_name, a->user) != 0)
+		set_log(err, "peer authentication (auth_hba_file line %d): OS user \"%s\" asked to "
+			"log in as \"%s\"", line, found->pw_name, a->user);
+	else
+		return CLIENT_AUTH_CONTINUE;
+	return fail(a, err, "28000", NULL, "Peer authentication failed for user \"%s\"", a->user);
+}
+
+/* auth_type hba: the first matching rule's method as the auth_type it
+ * stands for, in a->type (CONTINUE), or the login's end (FAIL). */
+static enum client_auth_result pick_hba(struct client_auth *a, const struct cfg *cfg,
+					const struct client_auth_conn *conn,
+					struct client_auth_error *err)
+{
+	int line = 0;
+	switch (cfg_hba_match(&cfg->hba, &conn->addr, conn->is_ssl, conn->database, a->user, &line)) {
+	case CFG_HBA_TRUST:
+		a->type = CFG_AUTH_TRUST;
+		return CLIENT_AUTH_CONTINUE;
+	case CFG_HBA_PASSWORD:
+		a->type = CFG_AUTH_PLAIN;
+		return CLIENT_AUTH_CONTINUE;
+	case CFG_HBA_MD5:
+		a->type = CFG_AUTH_MD5;
+		return CLIENT_AUTH_CONTINUE;
+	case CFG_HBA_SCRAM:
+		a->type = CFG_AUTH_SCRAM_SHA_256;
+		return CLIENT_AUTH_CONTINUE;
+	case CFG_HBA_PEER:
+		a->type = CFG_AUTH_TRUST;  /* the OS vouches; the user must still exist */
+		return check_peer(a, conn, line, err);
+	case CFG_HBA_CERT:
+		/* Client certificates come with TLS (issue 4). */
+		set_log(err, "auth_hba_file line %d asks user \"%s\" for a client certificate, "
+			"which corral does not check yet", line, a->user);
+		return fail(a, err, "28000", NULL, "cert authentication requires TLS");
+	case CFG_HBA_REJECT:
+		break;
+	}
+	return hba_rejected(a, conn, line, err);
+}
+
+enum client_auth_result client_auth_begin(struct client_auth *a, const struct cfg *cfg,
+					  struct scram_cache *cache,
+					  const struct client_auth_conn *conn, const char *user,
+					  struct pg_buf *out, struct client_auth_error *err)
+{
+	memset(a, 0, sizeof *a);
+	memset(err, 0, sizeof *err);
+	a->user = xstrdup(user);
+	a->type = cfg->settings.auth_type;
+	a->scram_iterations = scram_iterations(&cfg->settings);
+	a->can_lookup = conn->can_lookup;
+	if (a->type == CFG_AUTH_HBA) {
+		enum client_auth_result r = pick_hba(a, cfg, conn, err);
+		if (r != CLIENT_AUTH_CONTINUE)
+			return r;
+	}
+	return begin_type(a, cfg, cache, out, err);
+}
+
+static enum cfg_secret_kind secret_kind(const char *secret)
+{
+	if (secret == NULL || secret[0] == '\0')
+		return CFG_SECRET_NONE;
+	switch (pg_secret_kind(secret)) {
+	case PG_SECRET_MD5:
+		return CFG_SECRET_MD5;
+	case PG_SECRET_SCRAM:
+		return CFG_SECRET_SCRAM;
+	case PG_SECRET_PLAIN:
+		break;
+	}
+	return CFG_SECRET_PLAIN;
+}
+
+enum client_auth_result client_auth_lookup_done(struct client_auth *a, struct scram_cache *cache,
+						bool found, const char *secret, struct pg_buf *out,
+						struct client_auth_error *err)
+{
+	memset(err, 0, sizeof *err);
+	if (a->phase != CLIENT_AUTH_PH_WAIT_LOOKUP)
+		return internal_error(a, err, "an auth_query answer came when none was awaited");
+	a->phase = CLIENT_AUTH_PH_NONE;
+	a->looked_up = true;
+	if (a->type == CFG_AUTH_TRUST)
+		return found ? accept(a, out) : trust_failed(a, err, "auth_file, [users] or auth_query");
+	a->secret_kind = found ? secret_kind(secret) : CFG_SECRET_NONE;
+	if (!found)
+		a->mock = CLIENT_AUTH_MOCK_NO_USER;
+	else if (a->secret_kind == CFG_SECRET_NONE)
+		a->mock = CLIENT_AUTH_MOCK_EMPTY_SECRET;
+	return ask_password(a, cache, a->mock == CLIENT_AUTH_MOCK_NONE ? secret : "", out, err);
 }
 
 /* Compares digests so that the time taken says nothing about where the
@@ -483,6 +632,7 @@ enum client_auth_result client_auth_step(struct client_auth *a, const struct pg_
 	case CLIENT_AUTH_PH_WAIT_SASL_RESPONSE:
 		return on_sasl_response(a, msg, out, err);
 	case CLIENT_AUTH_PH_NONE:
+	case CLIENT_AUTH_PH_WAIT_LOOKUP:
 	case CLIENT_AUTH_PH_DONE:
 	case CLIENT_AUTH_PH_FAILED:
 		break;
@@ -500,6 +650,13 @@ bool client_auth_scram_keys(const struct client_auth *a, struct pg_scram_verifie
 	*v = a->scram.verifier;
 	memcpy(client_key, a->scram.client_key, PG_SCRAM_KEY_LEN);
 	return true;
+}
+
+const char *client_auth_lookup_md5(const struct client_auth *a)
+{
+	if (a->phase != CLIENT_AUTH_PH_DONE || !a->looked_up || a->secret_kind != CFG_SECRET_MD5)
+		return NULL;
+	return a->secret;
 }
 
 void client_auth_fini(struct client_auth *a)

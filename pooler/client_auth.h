@@ -1,6 +1,6 @@
 /* client_auth: authenticates one application client against corral's
- * configuration (auth_type, auth_file, [users]) the way PgBouncer does,
- * without touching a socket. The caller (client.c) has read the
+ * configuration (auth_type, auth_hba_file, auth_file, [users], and secrets
+ * auth_query found) the way PgBouncer does, without touching a socket. The caller (client.c) has read the
  * StartupMessage; it calls client_auth_begin, sends whatever was appended
  * to its output buffer, feeds each complete message the client sends next
  * to client_auth_step, and acts on the result. Passwords are checked in
@@ -15,8 +15,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config/cfg.h"
+#include "config/cfg_hba.h"
 #include "pooler/scram_cache.h"
 #include "protocol/pg_buf.h"
 #include "protocol/pg_frame.h"
@@ -32,6 +34,9 @@ enum client_auth_result {
 				* ReadyForQuery and sends */
 	CLIENT_AUTH_FAIL,      /* *err filled and nothing appended by this call: the
 				* caller sends ErrorResponse FATAL and closes */
+	CLIENT_AUTH_LOOKUP,    /* the user is not in auth_file and auth_query may
+				* know them: nothing appended; run the lookup and
+				* hand its answer to client_auth_lookup_done */
 };
 
 /* Size of each text in struct client_auth_error. */
@@ -49,6 +54,7 @@ struct client_auth_error {
 
 enum client_auth_phase {
 	CLIENT_AUTH_PH_NONE,                /* not begun, or finished */
+	CLIENT_AUTH_PH_WAIT_LOOKUP,         /* returned CLIENT_AUTH_LOOKUP */
 	CLIENT_AUTH_PH_WAIT_PASSWORD,       /* sent AuthenticationCleartextPassword
 					     * or AuthenticationMD5Password */
 	CLIENT_AUTH_PH_WAIT_SASL_INITIAL,   /* sent AuthenticationSASL */
@@ -69,8 +75,8 @@ enum client_auth_method {
  * still runs, see above). */
 enum client_auth_mock {
 	CLIENT_AUTH_MOCK_NONE,          /* a real exchange */
-	CLIENT_AUTH_MOCK_NO_USER,       /* not in auth_file */
-	CLIENT_AUTH_MOCK_EMPTY_SECRET,  /* "" in auth_file */
+	CLIENT_AUTH_MOCK_NO_USER,       /* not in auth_file (nor found by auth_query) */
+	CLIENT_AUTH_MOCK_EMPTY_SECRET,  /* "" in auth_file, or no password from auth_query */
 	CLIENT_AUTH_MOCK_MD5_SECRET,    /* SCRAM asked of an md5 secret */
 	CLIENT_AUTH_MOCK_BAD_VERIFIER,  /* a SCRAM secret protocol/ cannot parse */
 };
@@ -83,8 +89,13 @@ struct client_auth {
 	enum client_auth_method method;
 	enum client_auth_mock mock;
 	const char *mock_reason;               /* static detail for the log, or NULL */
-	bool auth_query_configured;            /* auth_user set: say so when a user is missing */
-	bool scram_from_file;                  /* the verifier is the auth_file's */
+	enum cfg_auth_type type;               /* what to ask for: auth_type, or the hba
+						* rule's method as the auth_type it means */
+	uint32_t scram_iterations;             /* for verifiers derived from plaintext */
+	bool can_lookup;                       /* users missing from auth_file go to auth_query */
+	bool looked_up;                        /* the secret (or its absence) is auth_query's */
+	bool scram_from_file;                  /* the verifier is PostgreSQL's own (auth_file
+						* or auth_query), not derived by corral */
 	char *user;                            /* owned copy */
 	char *secret;                          /* owned copy, CLEARTEXT and MD5 only */
 	enum cfg_secret_kind secret_kind;
@@ -93,24 +104,61 @@ struct client_auth {
 	struct pg_scram_server scram;          /* METHOD_SCRAM only */
 };
 
+/* What a login needs to know about its connection. Read by
+ * client_auth_begin only. */
+struct client_auth_conn {
+	const char *database;      /* as the client asked for it */
+	struct cfg_hba_addr addr;  /* AF_UNIX for a unix socket */
+	bool is_ssl;               /* the connection is TLS (hostssl rules) */
+	bool have_peer_uid;        /* unix socket: the peer's uid is known */
+	uid_t peer_uid;
+	bool can_lookup;           /* auth_user is set for the database: a user missing
+				    * from auth_file is looked up with auth_query */
+};
+
 /* Starts authenticating user (non-empty, as sent in the StartupMessage)
- * under cfg->settings.auth_type, reading cfg->auth and cfg->users now and
- * never again. cache supplies randomness (md5 salts, SCRAM nonces) and
- * derived SCRAM keys; it must outlive the login. *a needs no
- * initialisation; call client_auth_fini after any result.
+ * on connection *conn under cfg->settings.auth_type, reading cfg->auth,
+ * cfg->users and cfg->hba now and never again. cache supplies randomness
+ * (md5 salts, SCRAM nonces) and derived SCRAM keys; it must outlive the
+ * login. *a needs no initialisation; call client_auth_fini after any
+ * result.
  *  any:   OK at once, whoever the user is.
- *  trust: OK when the user is in auth_file or [users]; else FAIL 28000
- *         "\"trust\" authentication failed".
+ *  trust: OK when the user is in auth_file or [users]; else LOOKUP when
+ *         conn->can_lookup; else FAIL 28000 "\"trust\" authentication
+ *         failed".
  *  plain: CONTINUE with AuthenticationCleartextPassword.
  *  md5:   CONTINUE with AuthenticationMD5Password (random salt), or with
  *         AuthenticationSASL when the user's secret is a SCRAM verifier.
  *  scram-sha-256: CONTINUE with AuthenticationSASL (SCRAM-SHA-256). A
  *         plaintext secret costs one PBKDF2 the first time (then cached).
- *  cert, hba, ldap, pam: FAIL 28000, not supported yet.
+ *  plain, md5, scram-sha-256: LOOKUP instead when the user is not in
+ *         auth_file and conn->can_lookup.
+ *  hba:   the first cfg->hba rule matching the connection decides: trust,
+ *         password (as plain), md5, scram-sha-256 as above; reject, or no
+ *         matching rule, FAIL 28000 "pg_hba.conf rejects connection for
+ *         host ..." / "no pg_hba.conf entry for host ..."; cert FAIL 28000
+ *         "cert authentication requires TLS" (client certificates are not
+ *         checked yet); peer: FAIL 28000 "Peer authentication failed for
+ *         user ..." unless the unix socket peer's OS user name is the user,
+ *         then as trust.
+ *  cert, ldap, pam: FAIL 28000, not supported yet.
  * FAIL XX000 when randomness or OpenSSL fails. */
 enum client_auth_result client_auth_begin(struct client_auth *a, const struct cfg *cfg,
-					  struct scram_cache *cache, const char *user,
+					  struct scram_cache *cache,
+					  const struct client_auth_conn *conn, const char *user,
 					  struct pg_buf *out, struct client_auth_error *err)
+	__attribute__((warn_unused_result));
+
+/* After CLIENT_AUTH_LOOKUP: what auth_query answered. found false: it
+ * returned no row, and the login goes on as for a user missing from
+ * auth_file (the whole exchange, then the wrong-password error). With
+ * found, secret is the row's password: NULL or "" when the role has none
+ * (bound to fail like an empty auth_file secret), else plaintext, an md5
+ * secret or a SCRAM verifier (copied). Results as client_auth_begin's for
+ * the method it chose (trust: OK when found). */
+enum client_auth_result client_auth_lookup_done(struct client_auth *a, struct scram_cache *cache,
+						bool found, const char *secret, struct pg_buf *out,
+						struct client_auth_error *err)
 	__attribute__((warn_unused_result));
 
 /* Handles msg, one complete message from the client (its body stays valid
@@ -133,10 +181,16 @@ enum client_auth_result client_auth_step(struct client_auth *a, const struct pg_
 /* After a SCRAM login succeeded: the verifier the exchange ran against and
  * the ClientKey the client proved, which pg_scram_client_init_keys takes to
  * log in to PostgreSQL as this client; true. False for any other login.
- * Only a verifier from the auth_file (a->scram_from_file) can match
- * PostgreSQL's; one derived from a plaintext secret has corral's salt. */
+ * Only a verifier from the auth_file or auth_query (a->scram_from_file)
+ * can match PostgreSQL's; one derived from a plaintext secret has corral's
+ * salt. */
 bool client_auth_scram_keys(const struct client_auth *a, struct pg_scram_verifier *v,
 			    uint8_t client_key[PG_SCRAM_KEY_LEN]);
+
+/* After a login succeeded with an md5 secret auth_query found: that secret
+ * (valid until client_auth_fini), with which corral can answer
+ * PostgreSQL's md5 request for this user. NULL for any other login. */
+const char *client_auth_lookup_md5(const struct client_auth *a);
 
 /* Wipes the secret, salts and SCRAM state and frees what *a owns; *a is
  * left zeroed, so a second call is harmless. */

@@ -9,6 +9,7 @@
 
 #include "config/cfg.h"
 #include "pooler/admin.h"
+#include "pooler/auth_query.h"
 #include "pooler/client.h"
 #include "pooler/corral.h"
 #include "pooler/log.h"
@@ -134,6 +135,7 @@ static struct pool *new_pool(struct corral *corral, const char *db_name, const c
 	list_init(&p->welcome_clients);
 	list_init(&p->idle_clients);
 	list_init(&p->waiting_clients);
+	list_init(&p->lookups);
 	list_init(&p->active_clients);
 	session_params_init(&p->welcome);
 	p->reserve_timer = evtimer_new(corral->base, pool_on_reserve_timer, p);
@@ -247,6 +249,10 @@ void pool_free(struct pool *p)
 	list_remove(&p->node);
 	session_params_fini(&p->welcome);
 	pool_config_fini(&p->cfg);
+	if (p->auth_query_password) {
+		memset(p->auth_query_password, 0, strlen(p->auth_query_password));
+		free(p->auth_query_password);
+	}
 	free(p->db_name);
 	free(p->user_name);
 	free(p);
@@ -393,7 +399,8 @@ void pool_open_servers(struct pool *p)
 
 static void open_servers(struct pool *p)
 {
-	int wanted = p->waiting_count + (p->have_welcome ? 0 : !list_empty(&p->welcome_clients));
+	int wanted = p->waiting_count + p->lookup_count +
+		     (p->have_welcome ? 0 : !list_empty(&p->welcome_clients));
 	if (p->server_count < p->cfg.min_pool_size && wanted < p->cfg.min_pool_size - p->server_count)
 		wanted = p->cfg.min_pool_size - p->server_count;
 	arm_reserve_timer(p);
@@ -422,6 +429,11 @@ static struct server *take_idle(struct pool *p)
 		server_start_check(s);
 	}
 	return NULL;
+}
+
+struct server *pool_take_idle(struct pool *p)
+{
+	return p->paused ? NULL : take_idle(p);
 }
 
 struct server *pool_acquire(struct pool *p, struct client *c)
@@ -457,6 +469,10 @@ void pool_release(struct pool *p, struct server *s)
 		return;
 	}
 	s->last_used_us = corral_now_us();
+	if (p->lookup_count > 0) {  /* a login waits on it: first */
+		auth_query_take_server(p, s);
+		return;
+	}
 	struct list_node *n = list_first(&p->waiting_clients);
 	if (n == NULL) {
 		server_set_state(s, SERVER_ST_IDLE);
@@ -501,6 +517,7 @@ void pool_server_failed(struct pool *p, const struct server *failed, const char 
 	if (p->opening_count - failed_opening == 0) {
 		fail_clients(p, &p->welcome_clients);
 		fail_clients(p, &p->waiting_clients);
+		auth_query_fail_waiting(p, message);
 	}
 }
 

@@ -100,10 +100,16 @@ struct pool {
 	struct list_node active_clients;/* CLIENT_ST_ACTIVE */
 	int client_count;
 	int waiting_count;
+	struct list_node lookups;       /* auth_query lookups waiting for a server, oldest
+					 * first (auth_query.c owns them) */
+	int lookup_count;
 
-	bool have_scram_keys;           /* SCRAM keys from a server login: no PBKDF2 next time */
+	bool have_scram_keys;           /* SCRAM keys from a server login or from a client's
+					 * exchange (auth_query_adopt): no PBKDF2 next time */
 	struct pg_scram_verifier scram_verifier;
 	uint8_t scram_client_key[PG_SCRAM_KEY_LEN];
+	char *auth_query_password;      /* md5 secret auth_query found for the user (owned):
+					 * server logins use it when cfg.password is NULL */
 	bool have_welcome;              /* welcome holds a server's ParameterStatus set */
 	struct session_params welcome;
 	struct pool_stats stats;
@@ -138,6 +144,10 @@ void pool_free(struct pool *p);
 /* Give client c a server: link an idle one and return it, or queue c
  * (CLIENT_ST_WAITING) and start opening servers, returning NULL. */
 struct server *pool_acquire(struct pool *p, struct client *c);
+/* An idle server for corral's own use (an auth_query lookup), still IDLE
+ * for the caller to take; NULL when none is free now (the pool is paused,
+ * or all are busy: then queue in p->lookups and pool_open_servers). */
+struct server *pool_take_idle(struct pool *p);
 /* A server is clean and free again: hand it to the oldest waiting client or
  * make it idle. */
 void pool_release(struct pool *p, struct server *s);

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "config/cfg.h"
+#include "pooler/auth_query.h"
 #include "pooler/cancel.h"
 #include "pooler/client.h"
 #include "pooler/corral.h"
@@ -141,6 +142,8 @@ void server_close(struct server *s, const char *reason)
 		stream_unlink(&s->stream);
 	}
 	log_server(s, s->state == SERVER_ST_IDLE ? LOG_LVL_INFO : LOG_LVL_WARNING, reason);
+	if (s->lookup)
+		auth_query_server_lost(s, reason);
 	if (s->timer)
 		event_del(s->timer);
 	stream_close(&s->stream);
@@ -266,7 +269,7 @@ static void start_login(struct server *s)
 	struct server_login_config lc = {
 		.user = p->cfg.server_user,
 		.database = p->cfg.dbname,
-		.password = p->cfg.password,
+		.password = p->cfg.password ? p->cfg.password : p->auth_query_password,
 		.scram_verifier = p->have_scram_keys ? &p->scram_verifier : NULL,
 		.scram_client_key = p->have_scram_keys ? p->scram_client_key : NULL,
 		.params = params,
@@ -532,6 +535,8 @@ static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_
 
 static enum stream_verdict on_linked_message(struct server *s, const struct pg_frame *msg)
 {
+	if (s->lookup)
+		return auth_query_on_message(s, msg);
 	if (s->swallow > 0)
 		return swallow_message(s, msg);
 	if (s->client == NULL)

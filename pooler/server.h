@@ -17,6 +17,7 @@
 #include "pooler/session_params.h"
 #include "pooler/stream.h"
 
+struct auth_query;
 struct client;
 struct event;
 struct pool;
@@ -51,6 +52,7 @@ struct server {
 	char tx_status;               /* last ReadyForQuery status: 'I', 'T' or 'E' */
 	int swallow;                  /* ReadyForQuery of corral's own queries still owed */
 	bool dirty;                   /* must not be reused: close when released */
+	struct auth_query *lookup;    /* ACTIVE, no client: running an auth_query lookup */
 	bool close_needed;            /* target changed on reload, or RECONNECT: close when released */
 	uint64_t created_us, last_used_us;
 	uint64_t query_start_us;      /* turn time the running query was sent */

@@ -5,14 +5,22 @@
  * users and empty secrets (the same exchange, then the same error), the
  * unsupported methods; malformed or unexpected messages at each step, and
  * every truncation of the SASL messages, fail with their SQLSTATE; a second
- * SCRAM login runs no PBKDF2; the recovered ClientKey is the client's. The
- * random source is a deterministic counter. */
+ * SCRAM login runs no PBKDF2; the recovered ClientKey is the client's;
+ * auth_type hba picks each connection's method from its rules (local vs
+ * host, TLS, addresses, names; reject, no match, cert, peer); secrets from
+ * auth_query drive the same exchanges and give the pool SCRAM keys or the
+ * md5 secret. The random source is a deterministic counter. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "config/cfg.h"
+#include "config/cfg_hba.h"
 #include "pooler/client_auth.h"
 #include "pooler/scram_cache.h"
 #include "protocol/pg_backend.h"
@@ -203,12 +211,39 @@ static void feed(struct login *lg, const struct pg_buf *reply)
 		ck_assert_uint_eq(lg->out.len, 0);
 }
 
-static void login_begin(struct login *lg, struct fixture *fx, const char *user)
+/* Where the logins of the tests above come from: a unix socket, asking
+ * for database "db", no auth_query. */
+static const struct client_auth_conn unix_conn = { .database = "db",
+						   .addr = { .family = AF_UNIX } };
+
+/* What auth_query answers in a test that expects a lookup. */
+struct lookup_answer {
+	bool found;
+	const char *secret;
+};
+
+/* client_auth_begin on conn, then client_auth_lookup_done with *answer
+ * when it asks for a lookup: it must ask exactly when answer is given. */
+static void login_begin_on(struct login *lg, struct fixture *fx, const char *user,
+			   const struct client_auth_conn *conn, const struct lookup_answer *answer)
 {
 	pg_buf_init(&lg->out);
-	lg->res = client_auth_begin(&lg->auth, fx->cfg, fx->cache, user, &lg->out, &lg->err);
+	lg->res = client_auth_begin(&lg->auth, fx->cfg, fx->cache, conn, user, &lg->out, &lg->err);
+	ck_assert_msg((lg->res == CLIENT_AUTH_LOOKUP) == (answer != NULL), "lookup: result %d (%s)",
+		      lg->res, lg->err.log);
+	if (answer) {
+		ck_assert_uint_eq(lg->out.len, 0);
+		ck_assert_int_eq(lg->auth.phase, CLIENT_AUTH_PH_WAIT_LOOKUP);
+		lg->res = client_auth_lookup_done(&lg->auth, fx->cache, answer->found, answer->secret,
+						  &lg->out, &lg->err);
+	}
 	if (lg->res == CLIENT_AUTH_FAIL)
 		ck_assert_uint_eq(lg->out.len, 0);
+}
+
+static void login_begin(struct login *lg, struct fixture *fx, const char *user)
+{
+	login_begin_on(lg, fx, user, &unix_conn, NULL);
 }
 
 static void login_fini(struct login *lg)
@@ -219,9 +254,10 @@ static void login_fini(struct login *lg)
 
 /* Runs the whole exchange: the client answers until the server side stops
  * asking, then reads what the last result appended. */
-static void run_login(struct login *lg, struct fixture *fx, struct client *cl)
+static void run_login_on(struct login *lg, struct fixture *fx, struct client *cl,
+			 const struct client_auth_conn *conn, const struct lookup_answer *answer)
 {
-	login_begin(lg, fx, cl->user);
+	login_begin_on(lg, fx, cl->user, conn, answer);
 	while (lg->res == CLIENT_AUTH_CONTINUE) {
 		struct pg_buf reply;
 		pg_buf_init(&reply);
@@ -235,6 +271,11 @@ static void run_login(struct login *lg, struct fixture *fx, struct client *cl)
 	ck_assert_uint_eq(none.len, 0);
 	pg_buf_fini(&none);
 	ck_assert(cl->done == (lg->res == CLIENT_AUTH_OK));
+}
+
+static void run_login(struct login *lg, struct fixture *fx, struct client *cl)
+{
+	run_login_on(lg, fx, cl, &unix_conn, NULL);
 }
 
 #define WRONG_PW(user) "password authentication failed for user \"" user "\""
@@ -302,8 +343,9 @@ static const struct login_vector {
 
 	{ "cert", "alice", "secret", CLIENT_AUTH_FAIL, "28000",
 	  "auth_type cert is not supported yet", "", "auth_type cert is not supported yet" },
-	{ "hba", "alice", "secret", CLIENT_AUTH_FAIL, "28000",
-	  "auth_type hba is not supported yet", "", "not supported" },
+	{ "hba", "alice", "secret", CLIENT_AUTH_FAIL, "28000",  /* no rules: no match */
+	  "no pg_hba.conf entry for host \"[local]\", user \"alice\", database \"db\", "
+	  "no encryption", "", "no auth_hba_file rule matches" },
 	{ "ldap", "alice", "secret", CLIENT_AUTH_FAIL, "28000",
 	  "auth_type ldap is not supported yet", "", "not supported" },
 	{ "pam", "alice", "secret", CLIENT_AUTH_FAIL, "28000",
@@ -650,6 +692,234 @@ START_TEST(test_message_after_success_and_double_fini)
 }
 END_TEST
 
+/* ---- auth_type hba ---- */
+
+static const char hba_rules[] =
+	"local peerdb all                peer\n"            /* 1 */
+	"local all    all                md5\n"             /* 2 */
+	"host  all    alice 10.0.0.0/8   password\n"        /* 3 */
+	"host  all    all   10.0.0.0/8   scram-sha-256\n"   /* 4 */
+	"hostssl all  all   8.8.0.0/16   cert\n"            /* 5 */
+	"host  db2    all   127.0.0.1/32 trust\n"           /* 6 */
+	"host  all    bob   127.0.0.1/32 reject\n"          /* 7 */
+	"host  all    all   ::1/128      md5\n";            /* 8 */
+
+static void use_hba(struct fixture *fx)
+{
+	struct cfg_error err;
+	ck_assert_int_eq(cfg_hba_parse(hba_rules, sizeof hba_rules - 1, "hba.conf", &fx->cfg->hba,
+				       &err), 0);
+}
+
+/* A connection from addr (NULL: the unix socket) to database db. */
+static struct client_auth_conn conn_of(const char *addr, bool ssl, const char *db)
+{
+	struct client_auth_conn c = { .database = db, .is_ssl = ssl };
+	c.addr.family = addr == NULL ? AF_UNIX : strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (addr)
+		ck_assert_int_eq(inet_pton(c.addr.family, addr, c.addr.bytes), 1);
+	return c;
+}
+
+#define NO_ENTRY(host, user, db, tls) \
+	"no pg_hba.conf entry for host \"" host "\", user \"" user "\", database \"" db "\", " tls
+
+static const struct hba_vector {
+	const char *addr;       /* NULL: unix socket */
+	bool ssl;
+	const char *db, *user, *password;
+	enum client_auth_result res;
+	const char *flow;
+	const char *sqlstate, *message, *log;  /* failures */
+} hba_logins[] = {
+	{ NULL, false, "db", "alice", "secret", CLIENT_AUTH_OK, "MK", NULL, NULL, NULL },
+	{ NULL, false, "db", "carol", "secret", CLIENT_AUTH_OK, "ScFK", NULL, NULL, NULL },
+	{ NULL, false, "db", "nobody", "secret", CLIENT_AUTH_FAIL, "M", "28P01",
+	  WRONG_PW("nobody"), "no such user" },
+	{ "10.1.1.1", false, "db", "alice", "secret", CLIENT_AUTH_OK, "CK", NULL, NULL, NULL },
+	{ "10.1.1.1", false, "db", "alice", "wrong", CLIENT_AUTH_FAIL, "C", "28P01",
+	  WRONG_PW("alice"), "(plain)" },
+	{ "10.1.1.1", false, "db", "carol", "secret", CLIENT_AUTH_OK, "ScFK", NULL, NULL, NULL },
+	{ "10.1.1.1", false, "db", "bob", "secret", CLIENT_AUTH_FAIL, "Sc", "28P01",
+	  WRONG_PW("bob"), "md5 secret" },
+	{ "10.1.1.1", true, "db", "carol", "secret", CLIENT_AUTH_OK, "ScFK", NULL, NULL, NULL },
+	{ "8.8.4.4", true, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
+	  "cert authentication requires TLS", "line 5" },
+	{ "9.9.9.9", true, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
+	  NO_ENTRY("9.9.9.9", "alice", "db", "SSL encryption"), "no auth_hba_file rule" },
+	{ "8.8.4.4", false, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
+	  NO_ENTRY("8.8.4.4", "alice", "db", "no encryption"), "no auth_hba_file rule" },
+	{ "127.0.0.1", false, "db2", "erin", "", CLIENT_AUTH_OK, "K", NULL, NULL, NULL },
+	{ "127.0.0.1", false, "db2", "nobody", "", CLIENT_AUTH_FAIL, "", "28000",
+	  "\"trust\" authentication failed", "no such user \"nobody\"" },
+	{ "127.0.0.1", false, "db", "bob", "secret", CLIENT_AUTH_FAIL, "", "28000",
+	  "pg_hba.conf rejects connection for host \"127.0.0.1\", user \"bob\", database \"db\", "
+	  "no encryption", "auth_hba_file line 7 rejects" },
+	{ "127.0.0.1", false, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
+	  NO_ENTRY("127.0.0.1", "alice", "db", "no encryption"), "no auth_hba_file rule" },
+	{ "::1", false, "db", "bob", "secret", CLIENT_AUTH_OK, "MK", NULL, NULL, NULL },
+	{ NULL, false, "peerdb", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
+	  "Peer authentication failed for user \"alice\"", "the peer of user \"alice\" is unknown" },
+};
+
+START_TEST(test_hba)
+{
+	const struct hba_vector *v = &hba_logins[_i];
+	struct fixture fx;
+	fixture_init(&fx, "hba", 4096);
+	use_hba(&fx);
+	struct client_auth_conn conn = conn_of(v->addr, v->ssl, v->db);
+	struct client cl;
+	client_init(&cl, v->user, v->password);
+	struct login lg;
+	run_login_on(&lg, &fx, &cl, &conn, NULL);
+	ck_assert_msg(lg.res == v->res, "%s %s/%s: result %d (%s)", v->addr ? v->addr : "unix",
+		      v->db, v->user, lg.res, lg.err.log);
+	ck_assert_str_eq(cl.flow, v->flow);
+	if (v->res == CLIENT_AUTH_FAIL) {
+		assert_failure(&lg, v->sqlstate, v->message, v->log);
+		ck_assert_str_eq(lg.err.message, v->message);
+	}
+	login_fini(&lg);
+	client_fini(&cl);
+	fixture_fini(&fx);
+}
+END_TEST
+
+/* peer: the OS user of the socket's peer (here: this process's) must be
+ * the user asked for, who must then exist (here: found by auth_query). */
+START_TEST(test_hba_peer)
+{
+	struct passwd *me = getpwuid(getuid());
+	ck_assert_ptr_nonnull(me);
+	char self[256];
+	snprintf(self, sizeof self, "%s", me->pw_name);
+	struct fixture fx;
+	fixture_init(&fx, "hba", 4096);
+	use_hba(&fx);
+	struct client_auth_conn conn = conn_of(NULL, false, "peerdb");
+	conn.have_peer_uid = true;
+	conn.peer_uid = getuid();
+	conn.can_lookup = true;
+	const struct lookup_answer found = { true, NULL };
+	struct client cl;
+	struct login lg;
+	client_init(&cl, self, "");
+	run_login_on(&lg, &fx, &cl, &conn, &found);
+	ck_assert_int_eq(lg.res, CLIENT_AUTH_OK);
+	ck_assert_str_eq(cl.flow, "K");
+	login_fini(&lg);
+	client_fini(&cl);
+
+	client_init(&cl, "not-me-surely", "");
+	run_login_on(&lg, &fx, &cl, &conn, NULL);
+	assert_failure(&lg, "28000", "Peer authentication failed for user \"not-me-surely\"",
+		       "asked to log in as \"not-me-surely\"");
+	login_fini(&lg);
+	client_fini(&cl);
+	fixture_fini(&fx);
+}
+END_TEST
+
+/* ---- auth_query answers ---- */
+
+#define NOBODY_MD5 "md54a2582bd181879033a7312cf30ca4dc0"  /* md5("secret" "nobody") */
+
+static const struct lookup_vector {
+	const char *auth_type;
+	const char *user, *password;
+	bool lookup;            /* expect client_auth to ask */
+	bool found;
+	const char *secret;
+	enum client_auth_result res;
+	const char *flow;
+	const char *sqlstate, *log;  /* failures */
+} lookups[] = {
+	{ "md5", "nobody", "secret", true, true, NOBODY_MD5, CLIENT_AUTH_OK, "MK", NULL, NULL },
+	{ "md5", "nobody", "wrong", true, true, NOBODY_MD5, CLIENT_AUTH_FAIL, "M", "28P01",
+	  "wrong password for user \"nobody\" (md5)" },
+	{ "md5", "nobody", "secret", true, true, CAROL_VERIFIER, CLIENT_AUTH_OK, "ScFK", NULL,
+	  NULL },
+	{ "scram-sha-256", "nobody", "secret", true, true, CAROL_VERIFIER, CLIENT_AUTH_OK, "ScFK",
+	  NULL, NULL },
+	{ "scram-sha-256", "nobody", "wrong", true, true, CAROL_VERIFIER, CLIENT_AUTH_FAIL, "Sc",
+	  "28P01", "wrong password" },
+	{ "scram-sha-256", "nobody", "secret", true, true, NOBODY_MD5, CLIENT_AUTH_FAIL, "Sc",
+	  "28P01", "cannot do SCRAM with an md5 secret" },
+	{ "plain", "nobody", "secret", true, true, "secret", CLIENT_AUTH_OK, "CK", NULL, NULL },
+	{ "plain", "nobody", "secret", true, true, CAROL_VERIFIER, CLIENT_AUTH_OK, "CK", NULL,
+	  NULL },
+	{ "md5", "nobody", "secret", true, false, NULL, CLIENT_AUTH_FAIL, "M", "28P01",
+	  "no such user \"nobody\" in auth_file nor found by auth_query" },
+	{ "md5", "nobody", "secret", true, true, NULL, CLIENT_AUTH_FAIL, "M", "28P01",
+	  "empty password in auth_query's answer" },
+	{ "scram-sha-256", "nobody", "secret", true, true, "", CLIENT_AUTH_FAIL, "Sc", "28P01",
+	  "empty password in auth_query's answer" },
+	{ "trust", "nobody", "", true, true, NULL, CLIENT_AUTH_OK, "K", NULL, NULL },
+	{ "trust", "nobody", "", true, false, NULL, CLIENT_AUTH_FAIL, "", "28000",
+	  "auth_file, [users] or auth_query" },
+	/* In auth_file or [users]: no lookup. */
+	{ "md5", "alice", "secret", false, false, NULL, CLIENT_AUTH_OK, "MK", NULL, NULL },
+	{ "md5", "dave", "secret", false, false, NULL, CLIENT_AUTH_FAIL, "M", "28P01",
+	  "empty password in auth_file" },
+	{ "trust", "erin", "", false, false, NULL, CLIENT_AUTH_OK, "K", NULL, NULL },
+	{ "any", "nobody", "", false, false, NULL, CLIENT_AUTH_OK, "K", NULL, NULL },
+};
+
+START_TEST(test_lookup)
+{
+	const struct lookup_vector *v = &lookups[_i];
+	struct fixture fx;
+	fixture_init(&fx, v->auth_type, 4096);
+	struct client_auth_conn conn = unix_conn;
+	conn.can_lookup = true;
+	const struct lookup_answer answer = { v->found, v->secret };
+	struct client cl;
+	client_init(&cl, v->user, v->password);
+	struct login lg;
+	run_login_on(&lg, &fx, &cl, &conn, v->lookup ? &answer : NULL);
+	ck_assert_msg(lg.res == v->res, "%s %s/%s: result %d (%s)", v->auth_type, v->user,
+		      v->password, lg.res, lg.err.log);
+	ck_assert_str_eq(cl.flow, v->flow);
+	ck_assert_int_eq(lg.auth.looked_up, v->lookup);
+	if (v->res == CLIENT_AUTH_FAIL) {
+		ck_assert_str_eq(lg.err.sqlstate, v->sqlstate);
+		ck_assert_msg(strstr(lg.err.log, v->log) != NULL, "log \"%s\"", lg.err.log);
+	}
+	/* What the pool may log in with afterwards. */
+	struct pg_scram_verifier ver;
+	uint8_t key[PG_SCRAM_KEY_LEN];
+	bool keys = client_auth_scram_keys(&lg.auth, &ver, key);
+	bool scram_ok = v->res == CLIENT_AUTH_OK && v->flow[0] == 'S';
+	ck_assert_int_eq(keys, scram_ok);
+	ck_assert_int_eq(keys && lg.auth.scram_from_file, scram_ok);
+	const char *md5 = client_auth_lookup_md5(&lg.auth);
+	if (v->res == CLIENT_AUTH_OK && v->lookup && v->secret && strcmp(v->secret, NOBODY_MD5) == 0)
+		ck_assert_str_eq(md5, NOBODY_MD5);
+	else
+		ck_assert_ptr_null(md5);
+	login_fini(&lg);
+	client_fini(&cl);
+	fixture_fini(&fx);
+}
+END_TEST
+
+/* A lookup answer when none was asked for is refused. */
+START_TEST(test_lookup_unasked)
+{
+	struct fixture fx;
+	fixture_init(&fx, "md5", 4096);
+	struct login lg;
+	login_begin(&lg, &fx, "alice");
+	ck_assert_int_eq(lg.res, CLIENT_AUTH_CONTINUE);
+	ck_assert_int_eq(client_auth_lookup_done(&lg.auth, fx.cache, true, "x", &lg.out, &lg.err),
+			 CLIENT_AUTH_FAIL);
+	ck_assert_str_eq(lg.err.sqlstate, "XX000");
+	login_fini(&lg);
+	fixture_fini(&fx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client_auth");
@@ -665,6 +935,10 @@ int main(void)
 			    (int)(sizeof bad_messages / sizeof bad_messages[0]));
 	tcase_add_loop_test(tc, test_truncated_sasl_messages, 0, 2);
 	tcase_add_test(tc, test_message_after_success_and_double_fini);
+	tcase_add_loop_test(tc, test_hba, 0, (int)(sizeof hba_logins / sizeof hba_logins[0]));
+	tcase_add_test(tc, test_hba_peer);
+	tcase_add_loop_test(tc, test_lookup, 0, (int)(sizeof lookups / sizeof lookups[0]));
+	tcase_add_test(tc, test_lookup_unasked);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
