@@ -26,7 +26,7 @@ else
 	modes=(simple extended)
 	client_counts=(10 100)
 	reps=2
-	proc_tx=(10000 70000)
+	proc_tx=(5000 35000)
 	trace_tx=(20 120)
 fi
 callgrind=1
@@ -70,8 +70,7 @@ proc_cpu() {
 }
 
 for pooler in "${BENCH_POOLERS[@]}"; do
-	bench_start_pooler "$pooler" || exit 1
-	bench_pgbench "$pooler" -S -c 20 -j 2 -t 100 >/dev/null || exit 1
+	bench_start_pooler "$pooler" && bench_fill_pool "$pooler" || exit 1
 done
 for clients in "${client_counts[@]}"; do
 	for mode in "${modes[@]}"; do
@@ -186,7 +185,7 @@ if [ $callgrind -eq 1 ]; then
 		BENCH_WRAP=(valgrind --tool=callgrind -q --callgrind-out-file="$BENCH_DIR/callgrind.$POOLER")
 		bench_start_pooler "$POOLER" || exit 1
 		BENCH_WRAP=()
-		bench_pgbench "$POOLER" -S -c "${client_counts[-1]}" -j 2 -t 20 >/dev/null || exit 1
+		bench_fill_pool "$POOLER" || exit 1
 		for clients in "${client_counts[@]}"; do
 			for mode in "${modes[@]}"; do
 				count_instructions "$mode" "$clients" || exit 1

@@ -200,6 +200,10 @@ bench_write_config() {
 		echo 'log_connections = 0'
 		echo 'log_disconnections = 0'
 		echo 'log_stats = 0'
+		# Servers left idle at low client counts must still be there at
+		# high ones: a new server login (SCRAM) would be charged to the
+		# transactions of whatever runs then.
+		echo 'server_idle_timeout = 0'
 		for arg in "$@"; do
 			[ "${arg#db:}" != "$arg" ] || echo "${arg%%=*} = ${arg#*=}"
 		done
@@ -210,7 +214,7 @@ bench_write_config() {
 # but was not waited for). No fork: start-up polls this.
 bench_alive() {
 	local stat
-	stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+	{ stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
 	stat=${stat##*) }
 	[ "${stat:0:1}" != Z ]
 }
@@ -249,6 +253,32 @@ bench_start_pooler() {
 		sleep 0.1
 	done
 	bench_log "$name did not accept connections on port $port within 60 s"
+	return 1
+}
+
+# Prints how many backends serve this run's database.
+bench_backends() {
+	psql -X -At -v ON_ERROR_STOP=1 -v db="$BENCH_DB" <<-'EOF'
+		SELECT count(*) FROM pg_stat_activity WHERE datname = :'db' AND backend_type = 'client backend'
+	EOF
+}
+
+# bench_fill_pool NAME: has pooler NAME, just started, open every server
+# of its pool, so that no measurement pays for a server login: pgbench
+# with twice the pool size in clients until PostgreSQL shows BENCH_POOL
+# backends for each running pooler (a stopped pooler's may take a moment
+# to go). Returns 1 when that does not happen within 20 tries.
+bench_fill_pool() {
+	local want=0 now name _
+	for name in "${BENCH_POOLERS[@]}"; do
+		[ -z "${BENCH_PID[$name]:-}" ] || want=$((want + BENCH_POOL))
+	done
+	for _ in $(seq 1 20); do
+		bench_pgbench "$1" -S -c $((2 * BENCH_POOL)) -j 2 -T 1 >/dev/null || return 1
+		now=$(bench_backends) || return 1
+		[ "$now" -ne "$want" ] || return 0
+	done
+	bench_log "after filling $1's pool, $now backends instead of $want"
 	return 1
 }
 

@@ -36,7 +36,7 @@ run_one() {
 }
 
 for pooler in "${BENCH_POOLERS[@]}"; do
-	bench_start_pooler "$pooler" || exit 1
+	bench_start_pooler "$pooler" && bench_fill_pool "$pooler" || exit 1
 done
 for target in "${targets[@]}"; do
 	bench_pgbench "$target" -S -c 1 -j 1 "${warmup[@]}" >/dev/null || exit 1

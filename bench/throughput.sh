@@ -39,7 +39,7 @@ run_one() {
 }
 
 for pooler in "${BENCH_POOLERS[@]}"; do
-	bench_start_pooler "$pooler" || exit 1
+	bench_start_pooler "$pooler" && bench_fill_pool "$pooler" || exit 1
 	bench_pgbench "$pooler" -S -c 20 -j 2 "${warmup[@]}" >/dev/null || exit 1
 done
 for clients in "${client_counts[@]}"; do
