@@ -197,8 +197,8 @@ plots() {
 } >"$block" || exit 1
 
 # Splices the block into OUT.md between the markers, keeping the rest; a
-# new file gets a title, and a file without markers keeps its old text
-# after the block.
+# new file gets a title, and into a file without the markers (another
+# script's section only) the block goes after its "# " title line.
 if [ -f "$out" ] && grep -qxF "$begin_marker" "$out" && grep -qxF "$end_marker" "$out"; then
 	awk -v b="$begin_marker" -v e="$end_marker" -v f="$block" '
 		$0 == b { while ((getline l < f) > 0) print l; skip = 1; next }
@@ -206,7 +206,13 @@ if [ -f "$out" ] && grep -qxF "$begin_marker" "$out" && grep -qxF "$end_marker" 
 		!skip' "$out" >"$out.new" || exit 1
 else
 	{
-		if [ -f "$out" ]; then
+		if [ -f "$out" ] && head -n 1 "$out" | grep -q '^# '; then
+			head -n 1 "$out"
+			echo
+			cat "$block"
+			echo
+			tail -n +2 "$out"
+		elif [ -f "$out" ]; then
 			cat "$block"
 			echo
 			cat "$out"
