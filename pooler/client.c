@@ -20,6 +20,7 @@
 #include "pooler/pool.h"
 #include "pooler/server.h"
 #include "pooler/sockaddr.h"
+#include "pooler/tls.h"
 #include "protocol/pg_backend.h"
 #include "protocol/pg_frontend.h"
 #include "protocol/pg_startup.h"
@@ -38,10 +39,15 @@ const char *client_state_name(enum client_state st)
  * authentication tokens: login messages are buffered whole. */
 #define CLIENT_AUTH_MESSAGE_MAX 65535
 
+/* Bytes a client's named prepared statements may take (names, texts,
+ * counted as if unshared): far above what drivers use, far below harm. */
+#define CLIENT_PS_BUDGET (16u << 20)
+
 #define BIT(st) (1u << (st))
 static const unsigned allowed[] = {
 	[CLIENT_ST_LOGIN] = BIT(CLIENT_ST_AUTH) | BIT(CLIENT_ST_WELCOME) | BIT(CLIENT_ST_IDLE) |
-			    BIT(CLIENT_ST_CLOSED),
+			    BIT(CLIENT_ST_TLS_HANDSHAKE) | BIT(CLIENT_ST_CLOSED),
+	[CLIENT_ST_TLS_HANDSHAKE] = BIT(CLIENT_ST_LOGIN) | BIT(CLIENT_ST_CLOSED),
 	[CLIENT_ST_AUTH] = BIT(CLIENT_ST_WELCOME) | BIT(CLIENT_ST_IDLE) | BIT(CLIENT_ST_CLOSED),
 	[CLIENT_ST_WELCOME] = BIT(CLIENT_ST_IDLE) | BIT(CLIENT_ST_CLOSED),
 	[CLIENT_ST_IDLE] = BIT(CLIENT_ST_WAITING) | BIT(CLIENT_ST_ACTIVE) | BIT(CLIENT_ST_CLOSED),
@@ -52,7 +58,8 @@ static const unsigned allowed[] = {
 
 static bool in_pool(enum client_state st)
 {
-	return st != CLIENT_ST_LOGIN && st != CLIENT_ST_AUTH && st != CLIENT_ST_CLOSED;
+	return st != CLIENT_ST_LOGIN && st != CLIENT_ST_TLS_HANDSHAKE && st != CLIENT_ST_AUTH &&
+	       st != CLIENT_ST_CLOSED;
 }
 
 static struct list_node *state_list(struct client *c, enum client_state st)
@@ -60,6 +67,7 @@ static struct list_node *state_list(struct client *c, enum client_state st)
 	struct pool *p = c->pool;
 	switch (st) {
 	case CLIENT_ST_LOGIN:
+	case CLIENT_ST_TLS_HANDSHAKE:
 	case CLIENT_ST_AUTH:
 		return &c->corral->login_clients;
 	case CLIENT_ST_WELCOME:
@@ -151,7 +159,7 @@ void client_rearm_timer(struct client *c)
 		arm_timer(c, pc->query_wait_timeout_us);
 		break;
 	case CLIENT_ST_ACTIVE:
-		if (c->server->in_flight > 0 || c->server->extended_open)
+		if (server_busy(c->server) || c->server->extended_open)
 			arm_timer(c, pc->query_timeout_us);
 		else if (c->server->tx_status != PG_TX_IDLE)
 			arm_timer(c, pc->idle_transaction_timeout_us);
@@ -168,6 +176,7 @@ static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 	struct client *c = arg;
 	switch (c->state) {
 	case CLIENT_ST_LOGIN:
+	case CLIENT_ST_TLS_HANDSHAKE:
 	case CLIENT_ST_AUTH:
 		client_fatal(c, "08P01", "client_login_timeout");
 		break;
@@ -181,7 +190,7 @@ static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 		client_fatal(c, "08P01", "client_idle_timeout");
 		break;
 	case CLIENT_ST_ACTIVE:  /* PgBouncer's texts */
-		if (c->server->in_flight > 0 || c->server->extended_open)
+		if (server_busy(c->server) || c->server->extended_open)
 			client_fatal(c, "57014", "query timeout");
 		else if (c->server->tx_status != PG_TX_IDLE)
 			client_fatal(c, "25P03", "idle transaction timeout");
@@ -243,6 +252,7 @@ void client_free(struct client *c)
 	}
 	event_free(c->timer);
 	session_params_fini(&c->params);
+	ps_client_fini(&c->ps);
 	free(c->user);
 	free(c->database);
 	free(c);
@@ -382,7 +392,7 @@ static void auth_conn(const struct client *c, struct client_auth_conn *conn)
 	*conn = (struct client_auth_conn){
 		.database = c->database,
 		.addr = c->peer,
-		.is_ssl = false  /* until client TLS lands (issue 4) */,
+		.is_ssl = c->stream.tls == STREAM_TLS_ON,
 		.can_lookup = !admin_is_console_db(c->database) &&
 			      auth_query_target(cfg, c->database, &t),
 	};
@@ -434,6 +444,45 @@ static enum stream_verdict on_startup_message(struct client *c, const struct pg_
 	return auth_result(c, r, &err);
 }
 
+/* SSLRequest: 'N' when client TLS is off, else 'S' and the handshake
+ * (TLS_HANDSHAKE until on_tls_ready). Asking again once TLS is on is a
+ * protocol violation, as in PostgreSQL. */
+static enum stream_verdict on_ssl_request(struct client *c)
+{
+	const struct tls_contexts *tls = &c->corral->tls;
+	if (c->stream.tls != STREAM_TLS_OFF) {
+		client_fatal(c, "08P01", "protocol violation: SSLRequest after the TLS handshake");
+		return STREAM_STOP;
+	}
+	pg_buf_put_u8(stream_out(&c->stream), tls->client && !c->is_unix ? 'S' : 'N');
+	stream_send_out(&c->stream);
+	if (tls->client == NULL || c->is_unix)
+		return STREAM_CONSUMED;
+	if (stream_start_tls(&c->stream, tls_new_accept(tls, c->stream.fd)) != 0) {
+		client_close(c, "could not send the answer to SSLRequest");
+		return STREAM_STOP;
+	}
+	client_set_state(c, CLIENT_ST_TLS_HANDSHAKE);
+	return STREAM_CONSUMED;
+}
+
+static void client_on_tls_ready(void *owner, struct stream *st)
+{
+	struct client *c = owner;
+	char desc[128];
+	tls_describe(st->ssl, desc, sizeof desc);
+	log_client(c, LOG_LVL_DEBUG, "TLS handshake done: %s", desc);
+	client_set_state(c, CLIENT_ST_LOGIN);
+}
+
+/* client_tls_sslmode require and up: a StartupMessage must come over TLS
+ * (the unix socket, which cannot carry TLS, is exempt, as in PgBouncer). */
+static bool tls_required(const struct client *c)
+{
+	return c->corral->tls.client_mode >= CFG_SSLMODE_REQUIRE && !c->is_unix &&
+	       c->stream.tls != STREAM_TLS_ON;
+}
+
 static enum stream_verdict on_startup_packet(struct client *c, const struct pg_frame *msg)
 {
 	struct pg_startup st;
@@ -444,6 +493,7 @@ static enum stream_verdict on_startup_packet(struct client *c, const struct pg_f
 	}
 	switch (st.kind) {
 	case PG_STARTUP_SSL_REQUEST:
+		return on_ssl_request(c);
 	case PG_STARTUP_GSSENC_REQUEST:
 		pg_buf_put_u8(stream_out(&c->stream), 'N');
 		stream_send_out(&c->stream);
@@ -455,53 +505,98 @@ static enum stream_verdict on_startup_packet(struct client *c, const struct pg_f
 	case PG_STARTUP_MESSAGE:
 		break;
 	}
+	if (tls_required(c)) {
+		client_fatal(c, "28000", "SSL required");
+		return STREAM_STOP;
+	}
 	return on_startup_message(c, &st);
 }
 
 /* ---- logged in ---- */
 
+/* Hand corral's rewritten or synthesized bytes to the server and client
+ * (prepared statements), keeping their order with forwarded bytes. */
+static void send_prepared_output(struct client *c, struct server *s)
+{
+	struct corral *corral = c->corral;
+	if (corral->ps_to_server.len) {
+		pg_buf_put_bytes(stream_out(&s->stream), corral->ps_to_server.data, corral->ps_to_server.len);
+		stream_send_out(&s->stream);
+	}
+	if (corral->ps_to_client.len) {
+		pg_buf_put_bytes(stream_out(&c->stream), corral->ps_to_client.data, corral->ps_to_client.len);
+		stream_send_out(&c->stream);
+	}
+}
+
+/* The prepared-statement layer's say on one message to the server: its
+ * verdict as the stream's. */
+static enum stream_verdict prepared_verdict(struct client *c, struct server *s,
+					    const struct pg_frame *msg)
+{
+	struct corral *corral = c->corral;
+	struct pool_stats *st = &c->pool->stats;
+	struct ps_counters counted = { 0 };
+	pg_buf_reset(&corral->ps_to_server);
+	pg_buf_reset(&corral->ps_to_client);
+	struct prepared_io io = { &corral->ps_to_server, &corral->ps_to_client,
+				  (enum pg_tx_status)s->tx_status, &counted };
+	enum prepared_verdict v = prepared_client_message(&s->ps, msg, &io);
+	st->client_parse_count += counted.client_parses;
+	st->server_parse_count += counted.server_parses;
+	st->bind_count += counted.binds;
+	switch (v) {
+	case PREPARED_FORWARD:
+		return STREAM_FORWARD;
+	case PREPARED_CONSUMED:
+		send_prepared_output(c, s);
+		return STREAM_CONSUMED;
+	case PREPARED_NEED_BODY:
+		return STREAM_NEED_BODY;
+	case PREPARED_WAIT:
+		c->ps_wait = true;
+		return STREAM_PAUSE;
+	case PREPARED_MALFORMED:
+		break;
+	}
+	client_fatal(c, "08P01", "protocol violation: malformed message type '%c'", msg->type);
+	return STREAM_STOP;
+}
+
 static enum stream_verdict on_active_message(struct client *c, const struct pg_frame *msg)
 {
 	struct server *s = c->server;
-	bool was_quiet = s->in_flight == 0 && !s->extended_open;
-	if (was_quiet) {
-		s->query_start_us = corral_turn_us(c->corral);
-		if (s->tx_status == PG_TX_IDLE)
-			s->xact_start_us = s->query_start_us;
+	if (msg->type == PG_FE_TERMINATE) {
+		client_close(c, "client sent Terminate");
+		return STREAM_STOP;
 	}
+	bool was_quiet = !server_busy(s) && !s->extended_open;
+	enum stream_verdict v = prepared_verdict(c, s, msg);
+	if (v != STREAM_FORWARD && v != STREAM_CONSUMED)
+		return v;
 	switch (msg->type) {
-	case PG_FE_QUERY:
-	case PG_FE_FUNCTION_CALL:
-		s->in_flight++;
-		break;
 	case PG_FE_SYNC:
-		s->in_flight++;
 		s->extended_open = false;
 		break;
 	case PG_FE_PARSE:
-		c->pool->stats.client_parse_count++;
-		c->pool->stats.server_parse_count++;
-		s->extended_open = true;
-		break;
 	case PG_FE_BIND:
-		c->pool->stats.bind_count++;
-		s->extended_open = true;
-		break;
 	case PG_FE_DESCRIBE:
 	case PG_FE_CLOSE:
 	case PG_FE_EXECUTE:
 	case PG_FE_FLUSH:
 		s->extended_open = true;
 		break;
-	case PG_FE_TERMINATE:
-		client_close(c, "client sent Terminate");
-		return STREAM_STOP;
 	default:
-		return STREAM_FORWARD;
+		break;
 	}
-	if (was_quiet)
-		client_rearm_timer(c);   /* a query starts: query_timeout runs */
-	return STREAM_FORWARD;
+	if (was_quiet && server_busy(s)) {
+		/* A query starts: its statistics, and query_timeout runs. */
+		s->query_start_us = corral_turn_us(c->corral);
+		if (s->tx_status == PG_TX_IDLE)
+			s->xact_start_us = s->query_start_us;
+		client_rearm_timer(c);
+	}
+	return v;
 }
 
 static enum stream_verdict on_idle_message(struct client *c, const struct pg_frame *msg)
@@ -514,6 +609,23 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 	if (p->console)
 		return admin_on_message(c, msg);
 	c->request_us = corral_turn_us(c->corral);
+	if (msg->type == PG_FE_QUERY && p->cfg.mode != CFG_POOL_SESSION &&
+	    c->corral->cfg->settings.max_prepared_statements > 0) {
+		struct pg_buf *out = stream_out(&c->stream);
+		switch (prepared_unlinked_query(&c->ps, msg, out)) {
+		case PREPARED_FORWARD:
+			break;
+		case PREPARED_CONSUMED:    /* DEALLOCATE answered without a server */
+			stream_send_out(&c->stream);
+			return STREAM_CONSUMED;
+		case PREPARED_NEED_BODY:
+			return STREAM_NEED_BODY;
+		case PREPARED_WAIT:
+		case PREPARED_MALFORMED:
+			client_fatal(c, "08P01", "protocol violation: malformed Query message");
+			return STREAM_STOP;
+		}
+	}
 	if (pool_failing(p) && list_empty(&p->idle_servers)) {
 		client_fatal(c, p->last_error_sqlstate, "%s", p->last_error);
 		return STREAM_STOP;
@@ -546,6 +658,7 @@ static enum stream_verdict client_on_message(void *owner, struct stream *st, con
 		return on_idle_message(c, msg);
 	case CLIENT_ST_ACTIVE:
 		return on_active_message(c, msg);
+	case CLIENT_ST_TLS_HANDSHAKE:   /* the stream handles nothing meanwhile */
 	case CLIENT_ST_WELCOME:
 	case CLIENT_ST_WAITING:
 		return STREAM_PAUSE;
@@ -558,7 +671,10 @@ static enum stream_verdict client_on_message(void *owner, struct stream *st, con
 static void client_on_error(void *owner, struct stream *st, int err, const char *reason)
 {
 	struct client *c = owner;
-	if (err == 0)
+	if (c->state == CLIENT_ST_TLS_HANDSHAKE && err != 0) {
+		log_client(c, LOG_LVL_WARNING, "%s", err > 0 ? strerror(err) : reason);
+		client_close(c, "TLS handshake failed");
+	} else if (err == 0)
 		client_close(c, "client closed the connection");
 	else if (err > 0)
 		client_close(c, strerror(err));
@@ -569,6 +685,7 @@ static void client_on_error(void *owner, struct stream *st, int err, const char 
 static const struct stream_ops client_stream_ops = {
 	.on_message = client_on_message,
 	.on_error = client_on_error,
+	.on_tls_ready = client_on_tls_ready,
 };
 
 void client_server_ready(struct client *c)
@@ -594,6 +711,7 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 	c->corral = corral;
 	c->id = ++corral->next_id;
 	c->connect_us = c->request_us = corral_turn_us(corral);
+	c->is_unix = is_unix;
 	if (is_unix)
 		snprintf(c->addr, sizeof c->addr, "unix");
 	else
@@ -603,11 +721,13 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 	else if (cfg_hba_addr_from_sockaddr(addr, &c->peer) != 0)
 		c->peer.family = AF_UNSPEC;  /* matches only "all" addresses */
 	session_params_init(&c->params);
+	ps_client_init(&c->ps, corral->prepared, CLIENT_PS_BUDGET);
 	list_init(&c->node);
 	if (stream_init(&c->stream, &corral->env, fd, &client_stream_ops, c) != 0) {
 		log_error("cannot create events for a new client from %s; closing it", c->addr);
 		close(fd);
 		session_params_fini(&c->params);
+		ps_client_fini(&c->ps);
 		free(c);
 		return;
 	}

@@ -1,5 +1,6 @@
 /* client: one application connection to corral, and its state machine:
- * startup (SSLRequest answered, StartupMessage read, CancelRequest routed),
+ * startup (SSLRequest answered, TLS handshake when client TLS is on,
+ * StartupMessage read, CancelRequest routed),
  * authentication (client_auth), the welcome (server parameters, our own
  * BackendKeyData, ReadyForQuery), then idle / waiting for a server / linked
  * to one, until it leaves. Its state is its list membership;
@@ -13,6 +14,7 @@
 
 #include "config/cfg_hba.h"
 #include "pooler/list.h"
+#include "pooler/ps_client.h"
 #include "pooler/session_params.h"
 #include "pooler/stream.h"
 
@@ -25,6 +27,7 @@ struct server;
 
 #define CLIENT_STATES(X) \
 	X(CLIENT_ST_LOGIN, "login")       /* reading SSLRequest / StartupMessage */ \
+	X(CLIENT_ST_TLS_HANDSHAKE, "tls_handshake") /* answered 'S' to SSLRequest; handshake running */ \
 	X(CLIENT_ST_AUTH, "auth")         /* password or SASL exchange */ \
 	X(CLIENT_ST_WELCOME, "welcome")   /* authenticated; waiting for the pool's server params */ \
 	X(CLIENT_ST_IDLE, "idle")         /* logged in, no server */ \
@@ -51,8 +54,11 @@ struct client {
 	char *user;                   /* owned */
 	char *database;               /* owned */
 	char addr[64];                /* "127.0.0.1:51234" or "unix", for logs */
+	bool is_unix;                 /* came through the unix socket (never TLS) */
 	struct cfg_hba_addr peer;     /* its address for auth_hba_file rules (AF_UNIX: socket) */
 	uint32_t cancel_pid, cancel_key;
+	struct ps_client ps;          /* its named prepared statements */
+	bool ps_wait;                 /* paused until its server's replies settle */
 	uint64_t wait_since_us;       /* monotonic, WAITING only */
 	uint64_t connect_us;          /* wall clock: accepted (SHOW CLIENTS) */
 	uint64_t request_us;          /* wall clock: last wanted a server (SHOW CLIENTS) */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <event2/dns.h>
 #include <event2/event.h>
+#include <openssl/rand.h>
 
 #include "config/cfg.h"
 #include "pooler/admin.h"
@@ -20,6 +21,7 @@
 #include "pooler/listener.h"
 #include "pooler/log.h"
 #include "pooler/pool.h"
+#include "pooler/ps_registry.h"
 #include "pooler/scram_cache.h"
 #include "pooler/server.h"
 
@@ -91,6 +93,11 @@ int corral_reload(struct corral *c, char *why, size_t why_size)
 		log_error("reload failed, keeping the running configuration: %s", why);
 		return -1;
 	}
+	if (corral_reload_tls(c, &next->settings, why, why_size) != 0) {
+		log_error("reload failed, keeping the running configuration: %s", why);
+		cfg_free(next);
+		return -1;
+	}
 	size_t changes = cfg_diff(c->cfg, next, log_change, NULL);
 	log_info("reload: %s read, %zu change%s", c->opts.config_path, changes,
 		 changes == 1 ? "" : "s");
@@ -108,6 +115,16 @@ void corral_replace_settings(struct corral *c, struct cfg_settings *next)
 	c->cfg->settings = *next;
 	apply_config(c);
 	cfg_settings_fini(&old);
+}
+
+int corral_reload_tls(struct corral *c, const struct cfg_settings *s, char *why, size_t why_size)
+{
+	struct tls_contexts next;
+	if (tls_contexts_load(&next, s, why, why_size) != 0)
+		return -1;
+	tls_contexts_fini(&c->tls);
+	c->tls = next;
+	return 0;
 }
 
 /* How long a SIGINT shutdown waits for transactions in progress. */
@@ -134,7 +151,10 @@ static void close_list(struct list_node *list, bool only_clean)
 static void begin_shutdown(struct corral *c)
 {
 	c->shutting_down = true;
-	listener_set_pause(c->listeners);
+	/* Closed, not paused: the kernel would still complete connections into
+	 * the backlog and leave those clients hanging. */
+	listener_set_close(c->listeners);
+	c->listeners = NULL;
 	close_list(&c->login_clients, false);
 	struct list_node *n, *tmp, *m, *mtmp;
 	list_for_each_safe(n, tmp, &c->pools) {
@@ -294,6 +314,12 @@ static int start_loop(struct corral *c, char *why, size_t why_size)
 		return -1;
 	c->scram = scram_cache_new(SCRAM_CACHE_DEFAULT_CAPACITY, NULL, NULL);
 	c->cancel = cancel_map_new();
+	struct ps_hash_key key;
+	if (RAND_bytes((unsigned char *)&key, sizeof key) != 1)
+		return snprintf(why, why_size, "no randomness for the prepared statement table"), -1;
+	c->prepared = ps_registry_new(&key);
+	pg_buf_init(&c->ps_to_server);
+	pg_buf_init(&c->ps_to_client);
 	c->admin = admin_new(c);
 	return 0;
 }
@@ -328,7 +354,8 @@ int corral_init(struct corral *c, const struct corral_options *opts, struct cfg 
 			 strerror(errno));
 		return -1;
 	}
-	if (start_loop(c, why, why_size) != 0)
+	if (start_loop(c, why, why_size) != 0 ||
+	    tls_contexts_load(&c->tls, &cfg->settings, why, why_size) != 0)
 		return -1;
 	raise_fd_limit(cfg);
 	if (listener_set_open(&c->listeners, c->base, &cfg->settings, corral_on_accept, c, why,
@@ -354,6 +381,7 @@ int corral_run(struct corral *c)
 static void close_all(struct corral *c)
 {
 	struct list_node *n, *tmp, *m, *mtmp;
+	c->shutting_down = true;  /* no replacement servers (min_pool_size) */
 	list_for_each_safe(n, tmp, &c->login_clients)
 		client_close(list_entry(n, struct client, node), "corral is shutting down");
 	list_for_each_safe(n, tmp, &c->pools) {
@@ -389,9 +417,14 @@ void corral_fini(struct corral *c)
 			event_free(events[i]);
 	admin_free(c->admin);
 	cancel_map_free(c->cancel);
+	if (c->prepared)
+		ps_registry_free(c->prepared);
+	pg_buf_fini(&c->ps_to_server);
+	pg_buf_fini(&c->ps_to_client);
 	scram_cache_free(c->scram);
 	session_param_set_fini(&c->tracked);
 	iobuf_pool_fini(&c->buffers);
+	tls_contexts_fini(&c->tls);
 	if (c->base)
 		event_base_free(c->base);
 	cfg_free(c->cfg);

@@ -14,6 +14,7 @@
 #include "pooler/list.h"
 #include "pooler/session_params.h"
 #include "pooler/stream.h"
+#include "pooler/tls.h"
 
 struct admin;
 struct cancel_map;
@@ -23,6 +24,7 @@ struct event;
 struct event_base;
 struct evdns_base;
 struct listener_set;
+struct ps_registry;
 struct scram_cache;
 
 /* Command-line choices that outrank the config file. */
@@ -47,7 +49,11 @@ struct corral {
 	struct stream_env env;        /* what streams share: base, buffers, limits */
 	struct session_param_set tracked; /* session parameters that follow clients */
 	struct scram_cache *scram;    /* owned: randomness and derived SCRAM keys */
+	struct tls_contexts tls;      /* owned: TLS contexts built from the running settings */
 	struct cancel_map *cancel;    /* owned: BackendKeyData -> client */
+	struct ps_registry *prepared; /* owned: distinct prepared statements */
+	struct pg_buf ps_to_server;   /* scratch for prepared-statement rewrites */
+	struct pg_buf ps_to_client;
 	struct list_node pools;       /* every struct pool */
 	struct list_node login_clients; /* CLIENT_ST_LOGIN and CLIENT_ST_AUTH */
 	struct list_node dead_clients;  /* CLIENT_ST_CLOSED, freed by the reaper */
@@ -100,6 +106,14 @@ enum corral_stop_mode {
 	CORRAL_STOP_WAIT_FOR_CLIENTS, /* stop accepting, exit once every client left */
 };
 void corral_stop(struct corral *c, enum corral_stop_mode mode);
+
+/* Build TLS contexts from s (reading the certificate, key and CA files
+ * again) and put them in place of the running ones, which connections
+ * made earlier keep using. Returns 0, or -1 with why ("client_tls_cert_file
+ * '...': ...") and the running contexts kept. corral_reload calls it; so
+ * must anything else that changes TLS settings, before applying them. */
+int corral_reload_tls(struct corral *c, const struct cfg_settings *s, char *why, size_t why_size)
+	__attribute__((warn_unused_result));
 
 /* Release everything c owns. */
 void corral_fini(struct corral *c);

@@ -512,8 +512,7 @@ void pool_server_failed(struct pool *p, const struct server *failed, const char 
 	snprintf(p->last_error, sizeof p->last_error, "%s", message);
 	p->last_error_at_us = corral_now_us();
 	/* Clients beyond the servers still opening would wait for nothing. */
-	bool failed_opening = failed && (failed->state == SERVER_ST_CONNECTING ||
-					 failed->state == SERVER_ST_LOGIN);
+	bool failed_opening = failed && server_is_opening(failed);
 	if (p->opening_count - failed_opening == 0) {
 		fail_clients(p, &p->welcome_clients);
 		fail_clients(p, &p->waiting_clients);

@@ -19,8 +19,8 @@
 void prepared_server_init(struct prepared_server *ps, struct ps_registry *reg,
 			  size_t max_prepared)
 {
-	ps_server_init(&ps->set, reg, max_prepared);
-	ps_queue_init(&ps->queue, reg, &ps->set);
+	ps_server_init(&ps->set, reg, max_prepared > 0 ? max_prepared : 1);
+	ps_queue_init(&ps->queue, reg, max_prepared > 0 ? &ps->set : NULL);
 }
 
 void prepared_server_fini(struct prepared_server *ps)
@@ -115,7 +115,7 @@ static enum prepared_verdict on_parse(struct prepared_server *ps, const struct p
 	if (pg_frontend_read_parse(msg, &r, &p) != PG_OK)
 		return PREPARED_MALFORMED;
 	io->counters->client_parses++;
-	if (p.statement[0] == '\0') {
+	if (p.statement[0] == '\0' || ps->queue.set == NULL) {
 		io->counters->server_parses++;
 		push_plain(&ps->queue, PS_KIND_PARSE);
 		return PREPARED_FORWARD;
@@ -218,7 +218,7 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 	if (pg_frontend_read_query(msg, &r, &query) != PG_OK)
 		return PREPARED_MALFORMED;
 	struct ps_name *n = NULL;
-	switch (ps_sql_parse_deallocate(query, name)) {
+	switch (ps->queue.set ? ps_sql_parse_deallocate(query, name) : PS_SQL_OTHER) {
 	case PS_SQL_OTHER:
 		break;
 	case PS_SQL_DEALLOCATE_NAME:

@@ -62,7 +62,9 @@ enum prepared_verdict {
 	PREPARED_MALFORMED,  /* not a valid message: protocol violation (08P01) */
 };
 
-/* A server's state for at most max_prepared (>= 1) statements. */
+/* A server's state for at most max_prepared statements; 0 turns the
+ * feature off (session pooling, max_prepared_statements = 0): every
+ * message passes as it is and the queue only follows the replies. */
 void prepared_server_init(struct prepared_server *ps, struct ps_registry *reg,
 			  size_t max_prepared);
 void prepared_server_fini(struct prepared_server *ps);

@@ -18,8 +18,10 @@
 #include "pooler/server_login.h"
 #include "pooler/sockaddr.h"
 #include "pooler/sockopt.h"
+#include "pooler/tls.h"
 #include "protocol/pg_backend.h"
 #include "protocol/pg_frontend.h"
+#include "protocol/pg_startup.h"
 #include "util/xalloc.h"
 
 #define SERVER_STATE_NAME(name, text) [name] = text,
@@ -34,7 +36,8 @@ const char *server_state_name(enum server_state st)
 /* allowed[from] has bit `to` set when the move is legal. */
 #define BIT(st) (1u << (st))
 static const unsigned allowed[] = {
-	[SERVER_ST_CONNECTING] = BIT(SERVER_ST_LOGIN) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_CONNECTING] = BIT(SERVER_ST_TLS) | BIT(SERVER_ST_LOGIN) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_TLS] = BIT(SERVER_ST_LOGIN) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_LOGIN] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_IDLE] = BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_TESTING) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_TESTING] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
@@ -79,7 +82,12 @@ static void arm_idle_timer(struct server *s)
 
 static bool is_opening(enum server_state st)
 {
-	return st == SERVER_ST_CONNECTING || st == SERVER_ST_LOGIN;
+	return st == SERVER_ST_CONNECTING || st == SERVER_ST_TLS || st == SERVER_ST_LOGIN;
+}
+
+bool server_is_opening(const struct server *s)
+{
+	return is_opening(s->state);
 }
 
 void server_set_state(struct server *s, enum server_state next)
@@ -100,6 +108,7 @@ void server_set_state(struct server *s, enum server_state next)
 	s->state = next;
 	switch (next) {
 	case SERVER_ST_CONNECTING:
+	case SERVER_ST_TLS:
 	case SERVER_ST_LOGIN:
 		list_push_back(&p->opening_servers, &s->node);
 		break;
@@ -139,6 +148,7 @@ void server_close(struct server *s, const char *reason)
 	if (c) {
 		s->client = NULL;
 		c->server = NULL;
+		ps_queue_unlink(&s->ps.queue);
 		stream_unlink(&s->stream);
 	}
 	log_server(s, s->state == SERVER_ST_IDLE ? LOG_LVL_INFO : LOG_LVL_WARNING, reason);
@@ -163,6 +173,7 @@ void server_free(struct server *s)
 		free(s->login);
 	}
 	session_params_fini(&s->params);
+	prepared_server_fini(&s->ps);
 	free(s);
 }
 
@@ -185,6 +196,7 @@ static enum stream_verdict server_on_message(void *owner, struct stream *st, con
 	case SERVER_ST_TESTING:
 		return on_linked_message(s, msg);
 	case SERVER_ST_CONNECTING:
+	case SERVER_ST_TLS:          /* the stream handles no message meanwhile */
 	case SERVER_ST_CLOSED:
 		break;
 	}
@@ -200,14 +212,18 @@ static void server_on_error(void *owner, struct stream *st, int err, const char 
 		snprintf(why, sizeof why, "server closed the connection");
 	else if (err > 0)
 		snprintf(why, sizeof why, "server connection failed: %s", strerror(err));
+	else if (s->state == SERVER_ST_TLS)
+		snprintf(why, sizeof why, "server %s", reason);  /* "TLS handshake failed: ..." */
 	else
 		snprintf(why, sizeof why, "protocol violation from server: %s", reason);
-	if (s->state == SERVER_ST_LOGIN)
+	if (s->state == SERVER_ST_TLS || s->state == SERVER_ST_LOGIN)
 		pool_server_failed(s->pool, s, "08006", why);
 	server_close(s, why);
 }
 
 static void release(struct server *s);
+static void server_on_tls_answer(void *owner, struct stream *st, uint8_t answer);
+static void server_on_tls_ready(void *owner, struct stream *st);
 
 static void server_on_flushed(void *owner, struct stream *st)
 {
@@ -218,6 +234,8 @@ static const struct stream_ops server_stream_ops = {
 	.on_message = server_on_message,
 	.on_error = server_on_error,
 	.on_flushed = server_on_flushed,
+	.on_tls_answer = server_on_tls_answer,
+	.on_tls_ready = server_on_tls_ready,
 };
 
 /* ---- connecting and logging in ---- */
@@ -244,7 +262,7 @@ static void fill_login_params(const struct pool_config *pc, struct pg_startup_pa
 static void server_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
-	if (s->state == SERVER_ST_LOGIN) {
+	if (s->state == SERVER_ST_TLS || s->state == SERVER_ST_LOGIN) {
 		const char *why = "server login did not finish within server_connect_timeout";
 		pool_server_failed(s->pool, s, "08006", why);
 		server_close(s, why);
@@ -283,6 +301,63 @@ static void start_login(struct server *s)
 	stream_start_reading(&s->stream);
 }
 
+/* The server could not be opened: its pool remembers why, then it closes. */
+static void opening_failed(struct server *s, const char *why)
+{
+	pool_server_failed(s->pool, s, "08006", why);
+	server_close(s, why);
+}
+
+/* Connected: ask for TLS when server_tls_sslmode is not disable (allow is
+ * taken as prefer), else log in. A unix socket never carries TLS. */
+static void start_tls_or_login(struct server *s)
+{
+	const char *host = s->pool->cfg.host;
+	if (s->pool->corral->tls.server == NULL || host[0] == '/' || host[0] == '@') {
+		start_login(s);
+		return;
+	}
+	pg_startup_build_ssl_request(stream_out(&s->stream));
+	server_set_state(s, SERVER_ST_TLS);
+	stream_send_out(&s->stream);
+	stream_expect_tls_answer(&s->stream);
+}
+
+/* 'S': handshake; 'N': plain only when server_tls_sslmode allows it. */
+static void server_on_tls_answer(void *owner, struct stream *st, uint8_t answer)
+{
+	struct server *s = owner;
+	const struct tls_contexts *tls = &s->pool->corral->tls;
+	char why[320];
+	if (answer == 'S') {
+		SSL *ssl = tls_new_connect(tls, st->fd, s->pool->cfg.host, why, sizeof why);
+		if (ssl == NULL)
+			opening_failed(s, why);
+		else if (stream_start_tls(st, ssl) != 0)
+			opening_failed(s, "could not start TLS: the SSLRequest is still unsent");
+		return;
+	}
+	if (answer == 'N' && tls->server_mode <= CFG_SSLMODE_PREFER) {
+		start_login(s);
+		return;
+	}
+	if (answer == 'N')
+		snprintf(why, sizeof why, "server refused TLS, which server_tls_sslmode requires");
+	else
+		snprintf(why, sizeof why, "bad answer to SSLRequest from server: 0x%02x", answer);
+	opening_failed(s, why);
+}
+
+static void server_on_tls_ready(void *owner, struct stream *st)
+{
+	struct server *s = owner;
+	char desc[128];
+	tls_describe(st->ssl, desc, sizeof desc);
+	log_debug("S-%llu %s/%s: TLS handshake done: %s", (unsigned long long)s->id,
+		  s->pool->db_name, s->pool->user_name, desc);
+	start_login(s);
+}
+
 static void server_on_connected(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
@@ -293,11 +368,10 @@ static void server_on_connected(evutil_socket_t fd, short what, void *arg)
 		/* The connect event becomes the server's timer from now on. */
 		event_assign(s->timer, s->pool->corral->base, -1, 0, server_on_timer, s);
 		arm_login_timer(s);
-		start_login(s);
+		start_tls_or_login(s);
 		return;
 	}
-	pool_server_failed(s->pool, s, "08006", why);
-	server_close(s, why);
+	opening_failed(s, why);
 }
 
 struct server *server_open(struct pool *p, char *why, size_t why_size)
@@ -319,6 +393,9 @@ struct server *server_open(struct pool *p, char *why, size_t why_size)
 	}
 	s->id = ++corral->next_id;
 	s->pool = p;
+	prepared_server_init(&s->ps, corral->prepared,
+			     p->cfg.mode == CFG_POOL_SESSION
+				     ? 0 : (size_t)corral->cfg->settings.max_prepared_statements);
 	s->tx_status = 'I';
 	s->created_us = s->last_used_us = corral_now_us();
 	session_params_init(&s->params);
@@ -486,7 +563,7 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 
 bool server_is_clean(const struct server *s)
 {
-	return s->in_flight == 0 && s->tx_status == 'I' && !s->extended_open && s->swallow == 0;
+	return !server_busy(s) && s->tx_status == 'I' && !s->extended_open && s->swallow == 0;
 }
 
 /* Statistics at a client's ReadyForQuery: a query ended, and with 'I' a
@@ -497,56 +574,51 @@ static void count_ready(struct server *s, enum pg_tx_status status)
 	uint64_t now = corral_turn_us(s->pool->corral);
 	st->query_count++;
 	st->query_time_us += now - s->query_start_us;
-	if (status == PG_TX_IDLE && s->in_flight == 0) {
+	if (status == PG_TX_IDLE && !server_busy(s)) {
 		st->xact_count++;
 		st->xact_time_us += now - s->xact_start_us;
 	}
 }
 
-static enum stream_verdict on_ready_for_query(struct server *s, const struct pg_frame *msg)
+/* A ReadyForQuery for the client (whole): status, statistics, timers.
+ * Returns 1 when the server is free for the pool once it reached the
+ * client, 0 when it stays linked, -1 when it was closed. */
+static int ready_for_query(struct server *s, const struct pg_frame *msg)
 {
-	if (msg->body == NULL)
-		return STREAM_NEED_BODY;
 	struct pg_reader r;
 	enum pg_tx_status status;
 	if (pg_backend_read_ready_for_query(msg, &r, &status) != PG_OK) {
 		server_close(s, "malformed ReadyForQuery from server");
-		return STREAM_STOP;
+		return -1;
 	}
 	s->tx_status = (char)status;
-	if (s->in_flight > 0)
-		s->in_flight--;
 	count_ready(s, status);
-	if (s->in_flight == 0)
+	if (!server_busy(s))
 		client_rearm_timer(s->client);  /* query over: idle in transaction, or nothing */
 	enum cfg_pool_mode mode = s->pool->cfg.mode;
 	bool keep = mode == CFG_POOL_SESSION && !s->pool->corral->shutting_down;
-	if (keep || !server_is_clean(s)) {
-		if (mode == CFG_POOL_STATEMENT && s->in_flight == 0 && status != PG_TX_IDLE) {
-			s->dirty = true;
-			client_fatal(s->client, "08P01",
-				     "transaction blocks not allowed in statement pooling mode");
-			return STREAM_STOP;
-		}
-		return STREAM_FORWARD;
+	if (mode == CFG_POOL_STATEMENT && !server_busy(s) && status != PG_TX_IDLE) {
+		s->dirty = true;
+		client_fatal(s->client, "08P01", "transaction blocks not allowed in statement pooling mode");
+		return -1;
 	}
-	return STREAM_FORWARD_LAST;  /* release() runs once it reached the client */
+	return !keep && server_is_clean(s);
 }
 
-static enum stream_verdict on_linked_message(struct server *s, const struct pg_frame *msg)
+/* A reply the prepared-statement queue let through as it is. */
+static enum stream_verdict on_reply(struct server *s, const struct pg_frame *msg)
 {
-	if (s->lookup)
-		return auth_query_on_message(s, msg);
-	if (s->swallow > 0)
-		return swallow_message(s, msg);
-	if (s->client == NULL)
-		return STREAM_DISCARD;
 	switch (msg->type) {
 	case PG_BE_READY_FOR_QUERY:
-		return on_ready_for_query(s, msg);
+		switch (ready_for_query(s, msg)) {
+		case 1:
+			return STREAM_FORWARD_LAST;  /* release() runs once it reached the client */
+		case 0:
+			return STREAM_FORWARD;
+		default:
+			return STREAM_STOP;
+		}
 	case PG_BE_PARAMETER_STATUS: {
-		if (msg->body == NULL)
-			return STREAM_NEED_BODY;
 		struct pg_reader r;
 		const char *name, *value;
 		if (pg_backend_read_parameter_status(msg, &r, &name, &value) == PG_OK) {
@@ -558,6 +630,62 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 	default:
 		return STREAM_FORWARD;
 	}
+}
+
+/* A reply the queue replaced by what is in corral->ps_to_client (a copy
+ * of it followed by corral's own replies, or nothing). */
+static enum stream_verdict on_reply_consumed(struct server *s, const struct pg_frame *msg)
+{
+	struct corral *corral = s->pool->corral;
+	struct client *c = s->client;
+	if (corral->ps_to_client.len) {
+		pg_buf_put_bytes(stream_out(&c->stream), corral->ps_to_client.data, corral->ps_to_client.len);
+		stream_send_out(&c->stream);
+	}
+	if (msg->type == PG_BE_READY_FOR_QUERY) {
+		int free_now = ready_for_query(s, msg);
+		if (free_now < 0)
+			return STREAM_STOP;
+		if (free_now)
+			release(s);  /* its ReadyForQuery is already in the client's queue */
+	}
+	return s->state == SERVER_ST_CLOSED ? STREAM_STOP : STREAM_DISCARD;
+}
+
+static enum stream_verdict on_linked_message(struct server *s, const struct pg_frame *msg)
+{
+	if (s->lookup)
+		return auth_query_on_message(s, msg);
+	if (s->swallow > 0)
+		return swallow_message(s, msg);
+	if (s->client == NULL)
+		return STREAM_DISCARD;
+	if ((msg->type == PG_BE_READY_FOR_QUERY || msg->type == PG_BE_PARAMETER_STATUS) &&
+	    msg->body == NULL)
+		return STREAM_NEED_BODY;  /* before the queue: it must see each reply once */
+	struct corral *corral = s->pool->corral;
+	struct client *c = s->client;
+	enum stream_verdict v = STREAM_STOP;
+	pg_buf_reset(&corral->ps_to_client);
+	switch (ps_queue_server_message(&s->ps.queue, msg, (enum pg_tx_status)s->tx_status,
+					&corral->ps_to_client)) {
+	case PS_NEED_BODY:
+		return STREAM_NEED_BODY;
+	case PS_UNEXPECTED:
+		server_close(s, "protocol violation from server: a reply to nothing that was sent");
+		return STREAM_STOP;
+	case PS_CONSUMED:
+		v = on_reply_consumed(s, msg);
+		break;
+	case PS_FORWARD:
+		v = on_reply(s, msg);
+		break;
+	}
+	if (v != STREAM_STOP && c->ps_wait && c->server == s && !ps_queue_must_wait(&s->ps.queue)) {
+		c->ps_wait = false;
+		stream_resume(&c->stream);
+	}
+	return v;
 }
 
 /* The last ReadyForQuery reached the client: both are free again. */
@@ -574,6 +702,7 @@ static void release(struct server *s)
 	}
 	s->client = NULL;
 	c->server = NULL;
+	ps_queue_unlink(&s->ps.queue);
 	stream_unlink(&s->stream);
 	pool_release(s->pool, s);
 	stream_resume(&s->stream);
@@ -590,6 +719,7 @@ void server_link(struct server *s, struct client *c)
 		s->pool->stats.wait_time_us += corral_now_us() - c->wait_since_us;
 	server_set_state(s, SERVER_ST_ACTIVE);
 	client_set_state(c, CLIENT_ST_ACTIVE);
+	ps_queue_link(&s->ps.queue, &c->ps);
 	stream_link(&s->stream, &c->stream);
 	if (session_params_diff(&corral->tracked, &c->params,
 				s->pool->have_welcome ? &s->pool->welcome : NULL, &s->params,
@@ -621,9 +751,10 @@ void server_client_left(struct server *s)
 	struct pool *p = s->pool;
 	const struct cfg_settings *set = &p->corral->cfg->settings;
 	s->client = NULL;
+	ps_queue_unlink(&s->ps.queue);
 	stream_unlink(&s->stream);
 	if (!server_is_clean(s) || s->dirty || stream_has_unsent(&s->stream)) {
-		if (s->in_flight > 0 || s->extended_open)
+		if (server_busy(s) || s->extended_open)
 			cancel_server(s);
 		server_close(s, "client left with a transaction or query in progress");
 		return;
@@ -631,6 +762,7 @@ void server_client_left(struct server *s)
 	bool reset = p->cfg.mode == CFG_POOL_SESSION || set->server_reset_query_always;
 	if (reset && set->server_reset_query[0]) {
 		pg_frontend_put_query(stream_out(&s->stream), set->server_reset_query);
+		ps_server_clear(&s->ps.set);  /* DISCARD ALL drops prepared statements */
 		s->swallow++;
 		server_set_state(s, SERVER_ST_RESET);
 		stream_send_out(&s->stream);

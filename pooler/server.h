@@ -1,5 +1,7 @@
 /* server: one connection from corral to PostgreSQL, and its state machine.
- * It connects, logs in (server_login), then serves clients of its pool:
+ * It connects, negotiates TLS when server_tls_sslmode asks (SSLRequest,
+ * the one-byte answer, the handshake), logs in (server_login), then serves
+ * clients of its pool:
  * idle in the pool, linked to a client while that client's transaction (or
  * session, or statement) runs, reset when needed. It knows when it is free
  * again by counting what is in flight (PROTOCOL.md): +1 per Query, Sync or
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "pooler/list.h"
+#include "pooler/prepared.h"
 #include "pooler/session_params.h"
 #include "pooler/stream.h"
 
@@ -25,6 +28,7 @@ struct server_login;
 
 #define SERVER_STATES(X) \
 	X(SERVER_ST_CONNECTING, "connecting") /* TCP/unix connect in progress */ \
+	X(SERVER_ST_TLS, "tls")               /* SSLRequest sent: its answer, then the handshake */ \
 	X(SERVER_ST_LOGIN, "login")           /* startup and authentication */ \
 	X(SERVER_ST_IDLE, "idle")             /* in the pool, clean, unlinked */ \
 	X(SERVER_ST_TESTING, "testing")       /* running server_check_query before reuse */ \
@@ -47,7 +51,7 @@ struct server {
 	struct server_login *login;   /* CONNECTING and LOGIN only (owned) */
 	struct session_params params; /* what this backend reports */
 	uint32_t backend_pid, backend_key;
-	int in_flight;                /* ReadyForQuery messages still owed */
+	struct prepared_server ps;    /* replies owed, in order; prepared statements here */
 	bool extended_open;           /* extended-protocol messages since the last Sync */
 	char tx_status;               /* last ReadyForQuery status: 'I', 'T' or 'E' */
 	int swallow;                  /* ReadyForQuery of corral's own queries still owed */
@@ -80,6 +84,12 @@ void server_close(struct server *s, const char *reason);
  * 'I', no extended-protocol message since the last Sync (PROTOCOL.md). */
 bool server_is_clean(const struct server *s);
 
+/* Whether replies to the client's messages are still owed. */
+static inline bool server_busy(const struct server *s)
+{
+	return !ps_queue_empty(&s->ps.queue);
+}
+
 /* Whether s has been idle longer than server_check_delay and must run
  * server_check_query before a client gets it. */
 bool server_needs_check(const struct server *s);
@@ -88,6 +98,9 @@ void server_start_check(struct server *s);
 
 /* Whether s outlived server_lifetime and must not be reused. */
 bool server_expired(const struct server *s);
+
+/* Whether s is still opening: connecting, negotiating TLS or logging in. */
+bool server_is_opening(const struct server *s);
 
 /* Move s to `next`, checking the transition is allowed. */
 void server_set_state(struct server *s, enum server_state next);

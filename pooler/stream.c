@@ -1,7 +1,9 @@
 /* stream: message handling, forwarding and back-pressure for one socket
  * (see stream.h). The buffer invariant: in->data[start, start + pending)
  * is handled and waits to go to the peer; in->data[start + pending, end)
- * is not handled yet (or is the rest of a message whose body streams). */
+ * is not handled yet (or is the rest of a message whose body streams).
+ * TLS streams branch off at the socket calls and at the event callbacks;
+ * everything between (handling, forwarding, back-pressure) is shared. */
 #include "pooler/stream.h"
 
 #include <errno.h>
@@ -11,11 +13,13 @@
 #include <event2/event.h>
 
 #include "pooler/iobuf.h"
+#include "pooler/tls.h"
 #include "protocol/pg_startup.h"
 
 static void stream_on_readable(evutil_socket_t fd, short what, void *arg);
 static void stream_on_writable(evutil_socket_t fd, short what, void *arg);
 static void process(struct stream *s);
+static void tls_sync_events(struct stream *s);
 
 int stream_init(struct stream *s, const struct stream_env *env, int fd,
 		const struct stream_ops *ops, void *owner)
@@ -45,7 +49,9 @@ static void set_reading(struct stream *s, bool on)
 	if (s->reading == on || s->fd == -1)
 		return;
 	s->reading = on;
-	if (on)
+	if (s->ssl)
+		tls_sync_events(s);
+	else if (on)
 		event_add(s->ev_read, NULL);
 	else
 		event_del(s->ev_read);
@@ -56,7 +62,9 @@ static void set_writing(struct stream *s, bool on)
 	if (s->writing == on || s->fd == -1)
 		return;
 	s->writing = on;
-	if (on)
+	if (s->ssl)
+		tls_sync_events(s);
+	else if (on)
 		event_add(s->ev_write, NULL);
 	else
 		event_del(s->ev_write);
@@ -120,9 +128,15 @@ static void fail(struct stream *s, int err, const char *reason)
 
 enum send_result { SEND_DONE, SEND_BLOCKED, SEND_FAILED };
 
-/* send(2) as much of [p, p+len) as the socket takes; *sent counts it. */
+static enum send_result tls_send_some(struct stream *dst, const uint8_t *p, size_t len,
+				      size_t *sent);
+
+/* send(2) as much of [p, p+len) as the socket takes; *sent counts it.
+ * SEND_FAILED leaves errno set. */
 static enum send_result send_some(struct stream *dst, const uint8_t *p, size_t len, size_t *sent)
 {
+	if (dst->ssl)
+		return tls_send_some(dst, p, len, sent);
 	*sent = 0;
 	while (*sent < len) {
 		ssize_t n = send(dst->fd, p + *sent, len - *sent, MSG_NOSIGNAL);
@@ -313,20 +327,42 @@ void stream_resume(struct stream *s)
 	process(s);
 }
 
-static void stream_on_readable(evutil_socket_t fd, short what, void *arg)
+/* Get s a buffer with room to read into. False when it is full of bytes
+ * that may not be handled yet (paused): reading stops until resume. */
+static bool prepare_read(struct stream *s)
 {
-	struct stream *s = arg;
 	struct iobuf_pool *pool = s->env->buffers;
 	if (s->in == NULL)
 		s->in = iobuf_get(pool);
 	if (iobuf_space(s->in) == 0) {
 		if (s->in->start == 0) {
-			/* Full of bytes we may not handle yet (paused): wait. */
 			set_reading(s, false);
-			return;
+			return false;
 		}
 		s->in = iobuf_make_room(pool, s->in, iobuf_used(s->in));
 	}
+	return true;
+}
+
+static void got_bytes(struct stream *s, size_t n)
+{
+	s->in->end += (uint32_t)n;
+	s->bytes_in += (uint64_t)n;
+	process(s);
+}
+
+static void tls_on_readable(struct stream *s);
+static bool tls_on_writable(struct stream *s);
+
+static void stream_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	if (s->tls != STREAM_TLS_OFF) {
+		tls_on_readable(s);
+		return;
+	}
+	if (!prepare_read(s))
+		return;
 	ssize_t n;
 	do
 		n = recv(fd, s->in->data + s->in->end, iobuf_space(s->in), 0);
@@ -339,14 +375,13 @@ static void stream_on_readable(evutil_socket_t fd, short what, void *arg)
 		fail(s, n == 0 ? 0 : errno, NULL);
 		return;
 	}
-	s->in->end += (uint32_t)n;
-	s->bytes_in += (uint64_t)n;
-	process(s);
+	got_bytes(s, (size_t)n);
 }
 
-static void stream_on_writable(evutil_socket_t fd, short what, void *arg)
+/* dst's socket can take bytes: its own output first, then the bytes of the
+ * stream that waited on it, which may read again. */
+static void drain(struct stream *dst)
 {
-	struct stream *dst = arg;
 	if (flush_out(dst) != SEND_DONE)
 		return;
 	struct stream *src = dst->waiting_src;
@@ -358,6 +393,14 @@ static void stream_on_writable(evutil_socket_t fd, short what, void *arg)
 	if (!src->paused)
 		set_reading(src, true);
 	process(src);
+}
+
+static void stream_on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *dst = arg;
+	if (dst->ssl && tls_on_writable(dst))
+		return;
+	drain(dst);
 }
 
 struct pg_buf *stream_out(struct stream *s)
@@ -395,7 +438,8 @@ void stream_close(struct stream *s)
 {
 	if (s->fd == -1)
 		return;
-	if (s->out_sent < s->out.len) {
+	/* Mid-handshake, plain bytes would only be noise to the peer. */
+	if (s->out_sent < s->out.len && s->tls != STREAM_TLS_HANDSHAKE) {
 		size_t sent;
 		(void)send_some(s, s->out.data + s->out_sent, s->out.len - s->out_sent, &sent);
 	}
@@ -406,6 +450,10 @@ void stream_close(struct stream *s)
 	event_free(s->ev_read);
 	event_free(s->ev_write);
 	s->ev_read = s->ev_write = NULL;
+	tls_free(s->ssl);   /* close_notify when the handshake was done */
+	s->ssl = NULL;
+	s->tls = STREAM_TLS_OFF;
+	s->tls_read_on_write = s->tls_write_on_read = false;
 	close(s->fd);
 	s->fd = -1;
 	s->reading = s->writing = false;
@@ -415,4 +463,204 @@ void stream_close(struct stream *s)
 	s->body_left = 0;
 	pg_buf_fini(&s->out);
 	s->out_sent = 0;
+}
+
+/* ---- TLS ---- */
+
+/* Which events a TLS stream watches: what it wants, except that an
+ * SSL_read waiting for the socket to be writable watches that instead,
+ * and an SSL_write waiting for it to be readable likewise. Bytes OpenSSL
+ * already decrypted raise no socket event: while reading, make one. */
+static void tls_sync_events(struct stream *s)
+{
+	bool r = s->tls_write_on_read || (s->reading && !s->tls_read_on_write);
+	bool w = s->tls_read_on_write || (s->writing && !s->tls_write_on_read);
+	if (r)
+		event_add(s->ev_read, NULL);
+	else
+		event_del(s->ev_read);
+	if (w)
+		event_add(s->ev_write, NULL);
+	else
+		event_del(s->ev_write);
+	if (r && s->tls == STREAM_TLS_ON && tls_pending(s->ssl))
+		event_active(s->ev_read, EV_READ, 0);
+}
+
+/* An error from OpenSSL: a socket errno as such, a TLS one (EPROTO) as a
+ * violation with OpenSSL's reason. */
+static void tls_fail(struct stream *s, enum tls_io r, const char *why)
+{
+	if (r == TLS_IO_CLOSED)
+		fail(s, 0, NULL);
+	else
+		fail(s, errno == EPROTO ? -1 : errno, why);
+}
+
+/* SSL_write as much of [p, p+len) as the socket takes. Before the
+ * handshake is done nothing goes: the bytes wait (SEND_BLOCKED). */
+static enum send_result tls_send_some(struct stream *dst, const uint8_t *p, size_t len,
+				      size_t *sent)
+{
+	char why[256];
+	*sent = 0;
+	if (dst->tls != STREAM_TLS_ON)
+		return SEND_BLOCKED;
+	while (*sent < len) {
+		size_t n;
+		enum tls_io r = tls_write(dst->ssl, p + *sent, len - *sent, &n, why, sizeof why);
+		if (r == TLS_IO_OK) {
+			*sent += n;
+			continue;
+		}
+		if (r == TLS_IO_WANT_READ) {
+			dst->tls_write_on_read = true;
+			tls_sync_events(dst);
+		}
+		if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
+			break;
+		if (r == TLS_IO_CLOSED)
+			errno = EPIPE;
+		return SEND_FAILED;
+	}
+	dst->bytes_out += *sent;
+	return *sent == len ? SEND_DONE : SEND_BLOCKED;
+}
+
+/* One handshake step. Done: messages flow (the last flight may have
+ * brought some, so look at once); otherwise wait for what OpenSSL asks. */
+static void tls_step(struct stream *s)
+{
+	char why[256];
+	if (s->in && iobuf_used(s->in) > 0) {
+		/* As PostgreSQL does: what came before the handshake was not
+		 * encrypted, so it cannot be part of the session. */
+		fail(s, -1, "received unencrypted data after SSL request");
+		return;
+	}
+	enum tls_io r = tls_handshake(s->ssl, why, sizeof why);
+	switch (r) {
+	case TLS_IO_OK:
+		s->tls = STREAM_TLS_ON;
+		s->paused = false;
+		s->reading = true;
+		s->writing = s->out_sent < s->out.len || s->waiting_src != NULL;
+		tls_sync_events(s);
+		event_active(s->ev_read, EV_READ, 0);
+		s->ops->on_tls_ready(s->owner, s);
+		return;
+	case TLS_IO_WANT_READ:
+	case TLS_IO_WANT_WRITE:
+		s->reading = r == TLS_IO_WANT_READ;
+		s->writing = r == TLS_IO_WANT_WRITE;
+		tls_sync_events(s);
+		return;
+	case TLS_IO_CLOSED:
+	case TLS_IO_ERROR:
+		break;
+	}
+	tls_fail(s, r, why);
+}
+
+/* Read the one-byte answer to our SSLRequest. */
+static void read_tls_answer(struct stream *s)
+{
+	uint8_t answer;
+	ssize_t n;
+	do
+		n = recv(s->fd, &answer, 1, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		fail(s, n == 0 ? 0 : errno, NULL);
+		return;
+	}
+	s->bytes_in++;
+	s->tls = STREAM_TLS_OFF;
+	set_reading(s, false);
+	s->ops->on_tls_answer(s->owner, s, answer);
+}
+
+static void tls_on_readable(struct stream *s)
+{
+	char why[256];
+	size_t n;
+	if (s->tls == STREAM_TLS_ANSWER) {
+		read_tls_answer(s);
+		return;
+	}
+	if (s->tls == STREAM_TLS_HANDSHAKE) {
+		tls_step(s);
+		return;
+	}
+	if (s->tls_write_on_read) {
+		/* A write waited for this: retry it as a writable event would. */
+		s->tls_write_on_read = false;
+		tls_sync_events(s);
+		drain(s);
+		if (s->fd == -1)
+			return;
+	}
+	if (!s->reading || s->tls_read_on_write || !prepare_read(s))
+		return;
+	enum tls_io r = tls_read(s->ssl, s->in->data + s->in->end, iobuf_space(s->in), &n, why,
+				 sizeof why);
+	switch (r) {
+	case TLS_IO_OK:
+		got_bytes(s, n);
+		if (s->fd != -1 && s->reading && tls_pending(s->ssl))
+			event_active(s->ev_read, EV_READ, 0);
+		return;
+	case TLS_IO_WANT_WRITE:
+		s->tls_read_on_write = true;
+		tls_sync_events(s);
+		release_if_empty(s);
+		return;
+	case TLS_IO_WANT_READ:
+		release_if_empty(s);
+		return;
+	case TLS_IO_CLOSED:
+	case TLS_IO_ERROR:
+		break;
+	}
+	tls_fail(s, r, why);
+}
+
+/* The TLS part of a writable event: a handshake step, or a read that
+ * waited for it. Returns true when nothing else is to be done. */
+static bool tls_on_writable(struct stream *s)
+{
+	if (s->tls == STREAM_TLS_HANDSHAKE) {
+		tls_step(s);
+		return true;
+	}
+	if (!s->tls_read_on_write)
+		return false;
+	s->tls_read_on_write = false;
+	tls_sync_events(s);
+	tls_on_readable(s);
+	return s->fd == -1;
+}
+
+void stream_expect_tls_answer(struct stream *s)
+{
+	s->tls = STREAM_TLS_ANSWER;
+	set_reading(s, true);
+}
+
+int stream_start_tls(struct stream *s, SSL *ssl)
+{
+	if (s->out_sent < s->out.len) {
+		tls_free(ssl);
+		return -1;
+	}
+	set_reading(s, false);
+	set_writing(s, false);
+	s->ssl = ssl;
+	s->tls = STREAM_TLS_HANDSHAKE;
+	s->paused = true;
+	/* The first step comes from the loop, after the caller's verdict. */
+	event_active(s->ev_write, EV_WRITE, 0);
+	return 0;
 }

@@ -8,13 +8,17 @@
  * (back-pressure). Bytes corral itself writes (errors, login replies,
  * injected SETs) go through the stream's own output queue, sent before any
  * forwarded bytes. The stream owns its fd, events and buffers; its owner (a
- * client or server) owns the stream and decides when it closes. */
+ * client or server) owns the stream and decides when it closes. With TLS
+ * (an SSL object attached after the SSLRequest exchange), the same paths
+ * read and write through OpenSSL: SSL_read into the same buffer, SSL_write
+ * straight from it; the plain path pays one branch. */
 #ifndef CORRAL_POOLER_STREAM_H
 #define CORRAL_POOLER_STREAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/types.h>
 
 #include "protocol/pg_buf.h"
 #include "protocol/pg_frame.h"
@@ -48,6 +52,21 @@ struct stream_ops {
 	/* Everything forwarded up to a STREAM_FORWARD_LAST has been sent.
 	 * May be NULL for owners that never answer FORWARD_LAST. */
 	void (*on_flushed)(void *owner, struct stream *s);
+	/* TLS negotiation; NULL for owners that never start it. The peer's
+	 * one-byte answer to our SSLRequest (stream_expect_tls_answer): 'S',
+	 * 'N', or anything else for the owner to refuse. */
+	void (*on_tls_answer)(void *owner, struct stream *s, uint8_t answer);
+	/* The handshake completed (stream_start_tls): messages flow again.
+	 * A failed one is an on_error (err -1, reason says why). */
+	void (*on_tls_ready)(void *owner, struct stream *s);
+};
+
+/* Where a stream is with TLS. */
+enum stream_tls {
+	STREAM_TLS_OFF,        /* plain socket (TLS never asked for, or refused) */
+	STREAM_TLS_ANSWER,     /* our SSLRequest is out: read the one-byte answer */
+	STREAM_TLS_HANDSHAKE,  /* ssl set, handshake running, no messages handled */
+	STREAM_TLS_ON,         /* every byte goes through ssl */
 };
 
 /* Per-loop settings and buffers all streams share. */
@@ -76,6 +95,10 @@ struct stream {
 	bool blocked;                 /* pending bytes wait for the peer to drain */
 	bool in_process;              /* process() is on the stack for this stream */
 	bool reprocess;               /* run process() again before leaving it */
+	enum stream_tls tls;
+	bool tls_read_on_write;       /* an SSL_read waits for the socket to be writable */
+	bool tls_write_on_read;       /* an SSL_write waits for the socket to be readable */
+	SSL *ssl;                     /* owned; NULL on a plain socket */
 	struct stream *peer;          /* where forwarded bytes go; NULL when unlinked */
 	struct stream *waiting_src;   /* a stream whose pending bytes wait on our socket */
 	struct pg_buf out;            /* corral's own bytes for this socket */
@@ -94,6 +117,21 @@ void stream_start_reading(struct stream *s);
  * FATAL error reaches the client), release buffers and events, and unlink
  * the peer. Safe to call twice. */
 void stream_close(struct stream *s);
+
+/* Read the peer's one-byte answer to the SSLRequest already queued with
+ * stream_out (and sent, or being sent): exactly one byte, so nothing the
+ * peer sends after it unencrypted is taken into the session. Its owner's
+ * on_tls_answer gets it; until then no message is handled. */
+void stream_expect_tls_answer(struct stream *s);
+/* Start a TLS handshake over s with ssl (made for s's fd); ownership of
+ * ssl passes to s, which frees it when it closes. The first step runs
+ * once the caller has returned to the loop (so a message handler may call
+ * this, and its verdict is applied first); no message is handled until
+ * on_tls_ready. Precondition: own output has all been sent (the 'S'
+ * answer must precede the handshake). Bytes the peer sent after its
+ * SSLRequest and before the handshake are refused then: they were not
+ * encrypted. Returns 0, or -1 (output still queued; ssl freed). */
+int stream_start_tls(struct stream *s, SSL *ssl) __attribute__((warn_unused_result));
 
 /* Forward to each other from now on. Neither may have a peer already. */
 void stream_link(struct stream *a, struct stream *b);

@@ -127,7 +127,9 @@ if corral_start "$db" && corral_client_start tx it_proc; then
 	took=$(($(now_ms) - t0))
 	echo "# a new psql after SIGINT, after $took ms: $out"
 	corral_check "SIGINT: a new client is refused" test "$rc" -ne 0
-	corral_check "SIGINT: at once, not left waiting ($took ms, < 1000)" test "$took" -lt 1000
+	# Debian's psql is a perl wrapper that takes ~0.5 s to start even when
+	# refused at once; a client left waiting would take connect_timeout (5 s).
+	corral_check "SIGINT: at once, not left waiting ($took ms, < 3000)" test "$took" -lt 3000
 	corral_check "SIGINT: corral waits for the transaction" corral_alive "$CORRAL_PID"
 	corral_expect "SIGINT: the client in the transaction still runs queries" "OK INTRANS 2" \
 		"$(corral_client_query tx 'SELECT 2')"
