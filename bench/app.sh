@@ -134,12 +134,13 @@ run_one() {
 	app_stack_start_app "$build_dir/corral-app" --listen="127.0.0.1:$app_port" \
 		--workers="$workers" --dsn="$dsn" || return 1
 	app_pid=$APP_STACK_PID
-	# Let the workers' start-up connections land (bounded), then warm up.
-	local want=$workers
+	# Let the workers' start-up connections land (at most 30 s: a worker
+	# that could not connect in time connects on its first request), then
+	# warm up.
+	local want=$workers end=$((SECONDS + 30))
 	[ "$target" = direct ] || [ "$pool_size" -ge "$workers" ] || want=$pool_size
-	for _ in $(seq 1 300); do
-		[ "$(backends)" -lt "$want" ] || break
-		sleep 0.1
+	while [ $SECONDS -lt $end ] && [ "$(backends)" -lt "$want" ]; do
+		sleep 0.5
 	done
 	wrk -t2 -c"$connections" -d2s "$url$path" >/dev/null 2>&1
 	# wrk's default 2 s timeout would drop the slowest answers from the
@@ -180,6 +181,9 @@ section() {
 		$seconds s after a 2 s warm-up) -> nginx (2 workers) -> corral-app ->
 		PostgreSQL $("$CORRAL_PG_BINDIR/postgres" -V | awk '{ print $3 }'), everything on one
 		machine with $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)).
+		The machine's load average (1, 5, 15 min) was $load_before before the runs
+		and $(cut -d' ' -f1-3 /proc/loadavg) after; on a shared machine, compare
+		rows of one run with each other, not with other runs.
 		"PostgreSQL backends" is the most seen for the app's database during the run.
 		p99 latency in ms; non-2xx answers are 503s; socket errors are wrk's
 		connect, read, write errors and answers slower than 10 s (none expected).
@@ -255,6 +259,7 @@ app_stack_start_nginx "$nginx_prefix" "127.0.0.1:$nginx_port" || exit 1
 nginx_pid=$APP_STACK_PID
 
 rows=()
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for workers in "${worker_counts[@]}"; do
 	for path in "${paths[@]}"; do
 		for target in direct corral; do
