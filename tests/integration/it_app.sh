@@ -5,13 +5,15 @@
 # the extra row, /files answered by nginx from the app's X-Accel-Redirect
 # (and 403/404 when the files table or the name says no), the internal
 # location closed to direct requests, static files, HTTP keep-alive to the
-# app, and GET/HEAD only.
+# app, GET/HEAD only, and a corral refusal at login (max_client_conn)
+# answered with an immediate 503 and Retry-After.
 set -uo pipefail
 # shellcheck source=tests/integration/it_app_lib.sh
 . "${CORRAL_TOP_SRCDIR:?run through make check}/tests/integration/it_app_lib.sh"
 it_app_install_traps
 it_app_create_db endpoints || exit 1
-it_app_start_corral 2 query_wait_timeout=5 || exit 1
+# max_client_conn 2: the two workers; a third client is refused (below).
+it_app_start_corral 2 query_wait_timeout=5 max_client_conn=2 || exit 1
 it_app_start_app --workers=2 --dsn="$(it_app_corral_dsn)" || exit 1
 it_app_start_nginx || exit 1
 out=$IT_APP_DIR/body
@@ -156,5 +158,22 @@ corral_expect "the app keeps the connection alive" "1 0" \
 	"$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "$app/json" "$app/db" | xargs)"
 corral_expect "POST is refused (evhttp: 501 Not Implemented)" "501" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$app/json")"
 corral_expect "HEAD works" "200" "$(curl -s -o /dev/null -w '%{http_code}' -I "$app/db")"
+
+# A corral refusal at login: a second app whose worker is one client too
+# many for max_client_conn gets 53300, and answers 503 at once.
+port=$(corral_free_port)
+if app_stack_start_app "$CORRAL_TOP_BUILDDIR/corral-app" --listen="127.0.0.1:$port" --workers=1 \
+	--retry-after=3 --dsn="$(it_app_corral_dsn)"; then
+	second=$APP_STACK_PID
+	read -r code seconds < <(it_app_get "http://127.0.0.1:$port/db" "$out")
+	corral_expect "max_client_conn reached: /db is 503" "503" "$code"
+	corral_check "... at once ($seconds s)" awk -v t="$seconds" 'BEGIN { exit !(t < 2) }'
+	corral_expect "... with Retry-After" "3" "$(header "$out" Retry-After)"
+	corral_check "... and the app logs corral's reason" \
+		grep -q 'no more connections allowed (max_client_conn)' "$APP_STACK_LOG"
+	corral_check "the second app exits 0 on SIGTERM" app_stack_stop "$second" 20
+else
+	corral_not_ok "a second app starts"
+fi
 
 it_app_finish
