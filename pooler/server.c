@@ -271,10 +271,15 @@ static void server_on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Connect and login share one deadline, as in PgBouncer. */
+/* Connect and login share one deadline, as in PgBouncer: what is left of
+ * server_connect_timeout after the connect. */
 static void arm_login_timer(struct server *s)
 {
 	int64_t us = s->pool->cfg.server_connect_timeout_us;
+	if (us > 0) {
+		int64_t spent = (int64_t)(corral_now_us() - s->created_us);
+		us = spent < us ? us - spent : 1;
+	}
 	struct timeval tv = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
 	if (us > 0)
 		event_add(s->timer, &tv);
