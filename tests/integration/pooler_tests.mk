@@ -104,3 +104,9 @@ IT_LIMIT_TESTS = \
 	tests/integration/it_process.sh
 TESTS += $(IT_LIMIT_TESTS)
 EXTRA_DIST += $(IT_LIMIT_TESTS) tests/integration/it_extra.sh
+
+# Which idle server a pool hands out (LIFO, server_round_robin), and
+# server_check_query/server_check_delay and server_reset_query_always on
+# the way (it_client only).
+TESTS += tests/integration/it_pool_order.sh
+EXTRA_DIST += tests/integration/it_pool_order.sh
