@@ -693,6 +693,22 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 	return v;
 }
 
+/* A clean, unlinked server goes back to the pool, through
+ * server_reset_query first when `reset` asks for it. */
+static void reset_or_release(struct server *s, bool reset)
+{
+	const char *query = s->pool->corral->cfg->settings.server_reset_query;
+	if (!reset || query[0] == '\0') {
+		pool_release(s->pool, s);
+		return;
+	}
+	pg_frontend_put_query(stream_out(&s->stream), query);
+	ps_server_clear(&s->ps.set);  /* DISCARD ALL drops prepared statements */
+	s->swallow++;
+	server_set_state(s, SERVER_ST_RESET);
+	stream_send_out(&s->stream);
+}
+
 /* The last ReadyForQuery reached the client: both are free again. */
 static void release(struct server *s)
 {
@@ -709,7 +725,7 @@ static void release(struct server *s)
 	c->server = NULL;
 	ps_queue_unlink(&s->ps.queue);
 	stream_unlink(&s->stream);
-	pool_release(s->pool, s);
+	reset_or_release(s, s->pool->corral->cfg->settings.server_reset_query_always);
 	stream_resume(&s->stream);
 	client_server_released(c);
 }
@@ -764,16 +780,7 @@ void server_client_left(struct server *s)
 		server_close(s, "client left with a transaction or query in progress");
 		return;
 	}
-	bool reset = p->cfg.mode == CFG_POOL_SESSION || set->server_reset_query_always;
-	if (reset && set->server_reset_query[0]) {
-		pg_frontend_put_query(stream_out(&s->stream), set->server_reset_query);
-		ps_server_clear(&s->ps.set);  /* DISCARD ALL drops prepared statements */
-		s->swallow++;
-		server_set_state(s, SERVER_ST_RESET);
-		stream_send_out(&s->stream);
-	} else {
-		pool_release(p, s);
-	}
+	reset_or_release(s, p->cfg.mode == CFG_POOL_SESSION || set->server_reset_query_always);
 	/* It may have been paused at the client's last ReadyForQuery. */
 	stream_resume(&s->stream);
 }

@@ -167,32 +167,16 @@ case_check_fails() {
 # transaction releases the server ("clients always lose their state after
 # each transaction", as PgBouncer documents it). Client a sets work_mem
 # and stays connected; client b then runs on the same backend (pool of 1).
-# $1: server_reset_query_always; $2: the work_mem b should see; $3, when
-# given: why corral does not do that yet (a known failure, see todo_expect).
+# $1: server_reset_query_always; $2: the work_mem b should see.
 case_reset_always() {
-	local always=$1 expect=$2 todo=${3:-} pid check=corral_expect
+	local always=$1 expect=$2 pid
 	start_with_two_clients "$tx pool_size=1" server_reset_query_always="$always" || return
 	pid=$(backend_of a)
 	corral_expect "server_reset_query_always=$always: a's transaction sets work_mem" "OK IDLE" \
 		"$(corral_client_query a "BEGIN; SET work_mem = '7MB'; COMMIT")"
-	[ -z "$todo" ] || check="todo_expect $todo"
-	$check "server_reset_query_always=$always: b on a's backend sees work_mem $expect" \
+	corral_expect "server_reset_query_always=$always: b on a's backend sees work_mem $expect" \
 		"OK IDLE $pid|$expect" \
 		"$(corral_client_query b "SELECT pg_backend_pid(), current_setting('work_mem')")"
-}
-
-# todo_expect BUG NAME EXPECTED ACTUAL: corral_expect for a known corral
-# bug, named by BUG (a word): a mismatch prints "not ok ... # TODO BUG"
-# without failing the script; a match fails it, so that whoever fixes the
-# bug turns this back into corral_expect.
-todo_expect() {
-	if [ "$3" = "$4" ]; then
-		corral_not_ok "$2 (known bug $1 is fixed: make this a corral_expect)"
-	else
-		echo "not ok - $2 # TODO $1"
-		echo "#   expected: $3"
-		echo "#   got:      $4"
-	fi
 }
 
 # run_case TITLE FUNCTION [ARG...]: FUNCTION's case, then its corral must
@@ -224,6 +208,5 @@ run_case "server_reset_query_always=0" case_reset_always 0 7MB
 # when a client disconnects while linked to a server, never when a
 # transaction-mode transaction releases one, so the SET leaks as with 0
 # (seen also when a disconnects before b's query).
-run_case "server_reset_query_always=1" case_reset_always 1 "$default_work_mem" \
-	reset_query_always_ignored_in_transaction_mode
+run_case "server_reset_query_always=1" case_reset_always 1 "$default_work_mem"
 corral_finish
