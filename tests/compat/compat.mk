@@ -1,0 +1,12 @@
+# tests/compat/: the client compatibility matrix (issue 5; docs/compatibility.md).
+# Real drivers through a real corral in front of the harness PostgreSQL,
+# each suite in transaction pooling (pool of 2) and session pooling, 20
+# clients at once: psql, pgbench, libpq (compat_libpq, a Check program),
+# psycopg2 and psycopg 3 (Debian's python3-psycopg*, run with
+# /usr/bin/python3) and node-postgres (npm's pg, installed into
+# tests/compat/node from its package-lock.json when missing).
+COMPAT_TESTS = \
+	tests/compat/compat_psql.sh
+
+TESTS += $(COMPAT_TESTS)
+EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_lib.sh

@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# tests/compat/compat_lib.sh — what the client compatibility suites
+# (tests/compat/compat_*.sh, issue 5) share; sourced, never run.
+# Owns: one corral per suite with the two databases of the matrix
+# (compat_transaction: transaction pooling on a pool of 2; compat_session:
+# session pooling on a pool of COMPAT_CLIENTS, since a session client keeps
+# its server while connected), a table of the suite's own in the harness
+# PostgreSQL, running COMPAT_CLIENTS clients at once and judging each, and
+# turning a driver program's "ok - " / "not ok - " lines into results.
+# Starting corral and the ok/not ok bookkeeping are tests/harness/corral.sh's.
+# Callers: compat_init SUITE || exit 1; per mode in COMPAT_MODES: ...;
+# corral_finish.
+
+# shellcheck source=tests/harness/corral.sh
+. "${CORRAL_TOP_SRCDIR:?run through make check}/tests/harness/corral.sh"
+
+# Concurrent clients per case, and the two pool modes every suite runs in.
+COMPAT_CLIENTS=20
+COMPAT_MODES=(transaction session)
+# The suite's table in the harness PostgreSQL (database postgres), made by
+# compat_init: id bigserial, token text (a client's own), n int, payload text.
+COMPAT_TABLE=
+# The longest a driver program may take per mode; a deadlock in the pooler
+# fails the suite instead of hanging make check.
+COMPAT_DRIVER_SECONDS=${COMPAT_DRIVER_SECONDS:-120}
+
+# compat_db MODE: the corral database that pools in MODE.
+compat_db() {
+	echo "compat_$1"
+}
+
+# compat_token VAR: sets VAR to a random 16-hex-digit token, which a
+# client marks its rows and queries with (no process: 20 clients at once).
+compat_token() {
+	printf -v "$1" '%08x%08x' "$SRANDOM" "$SRANDOM"
+}
+
+# compat_init SUITE: installs the traps, starts corral with both databases
+# (query_wait_timeout 30 s: a client stuck in the queue fails its case
+# well before make check's patience ends) and creates COMPAT_TABLE,
+# dropped again when the script exits. Exports what driver programs read:
+# CORRAL_HOST, CORRAL_PORT (corral.sh), COMPAT_TABLE, COMPAT_CLIENTS.
+compat_init() {
+	COMPAT_TABLE=compat_$1_$$
+	corral_install_traps
+	trap 'compat_on_exit' EXIT
+	corral_start db:compat_transaction='pool_mode=transaction pool_size=2' \
+		db:compat_session="pool_mode=session pool_size=$COMPAT_CLIENTS" \
+		query_wait_timeout=30 || return 1
+	corral_pg_psql -c "CREATE TABLE $COMPAT_TABLE (id bigserial PRIMARY KEY,
+		token text NOT NULL, n int NOT NULL, payload text)" || return 1
+	export COMPAT_TABLE COMPAT_CLIENTS
+}
+
+compat_on_exit() {
+	local rc=$?
+	[ -z "$COMPAT_TABLE" ] || corral_pg_psql -c "DROP TABLE IF EXISTS $COMPAT_TABLE" >/dev/null 2>&1
+	corral_cleanup
+	exit $rc
+}
+
+# compat_clients PREFIX FUNCTION [ARG...]: runs FUNCTION ARG... i for i in
+# 1..COMPAT_CLIENTS, all at once, each in its own subshell (the commands a
+# client runs bound their own time, as corral_psql does). A client checks
+# its own results and prints, per case, "ok - CASE" or "not ok - CASE:
+# why". Each case is one result, "PREFIX: CASE": ok when every client
+# said ok; else not ok with what each failing client said. A client that
+# exits non-zero is one more failure, with the start of its stderr.
+compat_clients() {
+	local prefix=$1 dir i rc cases case n
+	shift
+	dir=$(mktemp -d "$CORRAL_DIR/clients.XXXXXX") || return 1
+	local pids=()
+	for i in $(seq 1 "$COMPAT_CLIENTS"); do
+		("$@" "$i") >"$dir/$i.out" 2>"$dir/$i.err" &
+		pids[i]=$!
+	done
+	for i in $(seq 1 "$COMPAT_CLIENTS"); do
+		wait "${pids[i]}"
+		rc=$?
+		[ $rc -eq 0 ] && continue
+		corral_not_ok "$prefix: client $i exited with status $rc"
+		echo "#   its stderr: $(head -c 600 "$dir/$i.err" | tr '\n' ' ')"
+	done
+	cases=$(cat "$dir"/*.out | sed -n 's/^\(not \)\{0,1\}ok - \([^:]*\).*/\2/p' | sort -u)
+	while IFS= read -r case; do
+		[ -n "$case" ] || continue
+		n=$(cat "$dir"/*.out | grep -cxF "ok - $case")
+		if [ "$n" -eq "$COMPAT_CLIENTS" ]; then
+			corral_ok "$prefix: $case"
+			continue
+		fi
+		corral_not_ok "$prefix: $case ($n of $COMPAT_CLIENTS clients ok)"
+		grep -hF "not ok - $case:" "$dir"/*.out | head -n 5 | sed 's/^/#   /'
+	done <<<"$cases"
+	rm -rf "$dir"
+}
+
+# compat_driver PREFIX COMMAND [ARG...]: runs a driver program (bounded by
+# COMPAT_DRIVER_SECONDS) that prints "ok - NAME" and "not ok - NAME"
+# lines, and records each as a result named "PREFIX: NAME"; its "#" lines
+# are passed on. A program that exits non-zero, or prints no result at
+# all, is one more failure.
+compat_driver() {
+	local prefix=$1 out rc line results=0
+	shift
+	out=$(timeout -k 5 "$COMPAT_DRIVER_SECONDS" "$@" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) corral_ok "$prefix: ${line#ok - }"; results=$((results + 1)) ;;
+		"not ok - "*) corral_not_ok "$prefix: ${line#not ok - }"; results=$((results + 1)) ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done <<<"$out"
+	if [ $rc -ne 0 ] || [ $results -eq 0 ]; then
+		corral_not_ok "$prefix: $1 exited with status $rc after $results results"
+	fi
+}
