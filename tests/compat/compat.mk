@@ -6,6 +6,7 @@
 # /usr/bin/python3) and node-postgres (npm's pg, installed into
 # tests/compat/node from its package-lock.json when missing).
 COMPAT_TESTS = \
+	tests/compat/compat_pgbench.sh \
 	tests/compat/compat_psql.sh
 
 TESTS += $(COMPAT_TESTS)

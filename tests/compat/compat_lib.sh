@@ -4,8 +4,8 @@
 # Owns: one corral per suite with the two databases of the matrix
 # (compat_transaction: transaction pooling on a pool of 2; compat_session:
 # session pooling on a pool of COMPAT_CLIENTS, since a session client keeps
-# its server while connected), a table of the suite's own in the harness
-# PostgreSQL, running COMPAT_CLIENTS clients at once and judging each, and
+# its server while connected), a database of the suite's own in the
+# harness PostgreSQL with a table for the clients' rows, running COMPAT_CLIENTS clients at once and judging each, and
 # turning a driver program's "ok - " / "not ok - " lines into results.
 # Starting corral and the ok/not ok bookkeeping are tests/harness/corral.sh's.
 # Callers: compat_init SUITE || exit 1; per mode in COMPAT_MODES: ...;
@@ -17,9 +17,11 @@
 # Concurrent clients per case, and the two pool modes every suite runs in.
 COMPAT_CLIENTS=20
 COMPAT_MODES=(transaction session)
-# The suite's table in the harness PostgreSQL (database postgres), made by
-# compat_init: id bigserial, token text (a client's own), n int, payload text.
-COMPAT_TABLE=
+# The suite's database in the harness PostgreSQL, which both corral
+# databases point at, and its table there (id bigserial, token text: a
+# client's own, n int, payload text); made by compat_init.
+COMPAT_PGDB=
+COMPAT_TABLE=compat_rows
 # The longest a driver program may take per mode; a deadlock in the pooler
 # fails the suite instead of hanging make check.
 COMPAT_DRIVER_SECONDS=${COMPAT_DRIVER_SECONDS:-120}
@@ -35,27 +37,30 @@ compat_token() {
 	printf -v "$1" '%08x%08x' "$SRANDOM" "$SRANDOM"
 }
 
-# compat_init SUITE: installs the traps, starts corral with both databases
-# (query_wait_timeout 30 s: a client stuck in the queue fails its case
-# well before make check's patience ends) and creates COMPAT_TABLE,
-# dropped again when the script exits. Exports what driver programs read:
-# CORRAL_HOST, CORRAL_PORT (corral.sh), COMPAT_TABLE, COMPAT_CLIENTS.
+# compat_init SUITE: installs the traps, creates the suite's database and
+# table (dropped again when the script exits), and starts corral with both
+# pool modes' databases (query_wait_timeout 30 s: a client stuck in the
+# queue fails its case well before make check's patience ends). Exports
+# what driver programs read: CORRAL_HOST, CORRAL_PORT (corral.sh),
+# COMPAT_PGDB, COMPAT_TABLE, COMPAT_CLIENTS.
 compat_init() {
-	COMPAT_TABLE=compat_$1_$$
 	corral_install_traps
 	trap 'compat_on_exit' EXIT
-	corral_start db:compat_transaction='pool_mode=transaction pool_size=2' \
-		db:compat_session="pool_mode=session pool_size=$COMPAT_CLIENTS" \
-		query_wait_timeout=30 || return 1
-	corral_pg_psql -c "CREATE TABLE $COMPAT_TABLE (id bigserial PRIMARY KEY,
+	COMPAT_PGDB=compat_$1_$$
+	corral_pg_psql -c "CREATE DATABASE $COMPAT_PGDB" || { COMPAT_PGDB=; return 1; }
+	corral_pg_psql -d "$COMPAT_PGDB" -c "CREATE TABLE $COMPAT_TABLE (id bigserial PRIMARY KEY,
 		token text NOT NULL, n int NOT NULL, payload text)" || return 1
-	export COMPAT_TABLE COMPAT_CLIENTS
+	corral_start db:compat_transaction="dbname=$COMPAT_PGDB pool_mode=transaction pool_size=2" \
+		db:compat_session="dbname=$COMPAT_PGDB pool_mode=session pool_size=$COMPAT_CLIENTS" \
+		query_wait_timeout=30 || return 1
+	export COMPAT_PGDB COMPAT_TABLE COMPAT_CLIENTS
 }
 
 compat_on_exit() {
 	local rc=$?
-	[ -z "$COMPAT_TABLE" ] || corral_pg_psql -c "DROP TABLE IF EXISTS $COMPAT_TABLE" >/dev/null 2>&1
 	corral_cleanup
+	[ -z "$COMPAT_PGDB" ] ||
+		corral_pg_psql -c "DROP DATABASE IF EXISTS $COMPAT_PGDB WITH (FORCE)" >/dev/null 2>&1
 	exit $rc
 }
 
