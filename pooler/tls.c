@@ -190,9 +190,13 @@ static int load_ca(SSL_CTX *ctx, const struct side *sd, char *why, size_t why_si
 }
 
 /* A context with what both sides share: protocols, ciphers, no
- * renegotiation, no compression, no session cache, and writes that may
- * be partial and retried from a buffer that moved (the stream writes
- * straight from its I/O buffers, which it compacts). */
+ * renegotiation, no compression, no session cache; writes that may be
+ * partial and retried from a buffer that moved (the stream writes straight
+ * from its I/O buffers, which it compacts); read-ahead, so a record costs
+ * one read(2) instead of two (header, then body); and record buffers given
+ * back while empty, so an idle TLS connection holds about 16 kB instead of
+ * 31 kB (measured: the malloc per record did not show in the CPU time per
+ * transaction; docs/tls.md). */
 static SSL_CTX *new_context(const SSL_METHOD *method, const struct side *sd, char *why,
 			    size_t why_size)
 {
@@ -203,8 +207,10 @@ static SSL_CTX *new_context(const SSL_METHOD *method, const struct side *sd, cha
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 				 SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				 SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_read_ahead(ctx, 1);
 	if (set_protocols(ctx, sd, why, why_size) != 0 || set_ciphers(ctx, sd, why, why_size) != 0) {
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -483,7 +489,7 @@ enum tls_io tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, char *wh
 
 bool tls_pending(const SSL *ssl)
 {
-	return SSL_pending(ssl) > 0;
+	return SSL_has_pending(ssl) == 1;
 }
 
 void tls_free(SSL *ssl)

@@ -78,7 +78,9 @@ enum tls_io tls_read(SSL *ssl, void *buf, size_t len, size_t *n, char *why, size
  * bytes again, but they may have moved and more may follow them. */
 enum tls_io tls_write(SSL *ssl, const void *buf, size_t len, size_t *n, char *why, size_t why_size)
 	__attribute__((warn_unused_result));
-/* Whether decrypted bytes wait in OpenSSL (no socket event will say so). */
+/* Whether bytes wait in OpenSSL, decrypted or read ahead (no socket event
+ * will say so). It may be true for a partial record: a read then wants
+ * more. */
 bool tls_pending(const SSL *ssl);
 /* Send close_notify when the handshake was done (best effort, never
  * waits), then free ssl. NULL is allowed. */
