@@ -504,6 +504,26 @@ void tls_free(SSL *ssl)
 	SSL_free(ssl);
 }
 
+int tls_peer_common_name(const SSL *ssl, char *out, size_t size)
+{
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+	if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+		return -1;
+	const X509_NAME *name = X509_get_subject_name(cert);
+	int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	unsigned char *utf8 = NULL;
+	int len = idx < 0 ? -1
+			  : ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+	bool ok = len >= 0 && (size_t)len < size && memchr(utf8, 0, (size_t)len) == NULL;
+	if (ok) {
+		memcpy(out, utf8, (size_t)len);
+		out[len] = '\0';
+	}
+	OPENSSL_free(utf8);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
 void tls_describe(const SSL *ssl, char *out, size_t size)
 {
 	snprintf(out, size, "%s/%s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));

@@ -86,6 +86,13 @@ bool tls_pending(const SSL *ssl);
  * waits), then free ssl. NULL is allowed. */
 void tls_free(SSL *ssl);
 
+/* The common name in the peer's certificate, when there is one and it
+ * was verified (the client leg in verify-ca and verify-full; for auth_type
+ * cert and hba "cert" rules). Returns 0 with out filled, or -1: no
+ * certificate, not verified, no CN, a CN with a NUL in it, or one that
+ * does not fit in size bytes with its terminating NUL. */
+int tls_peer_common_name(const SSL *ssl, char *out, size_t size) __attribute__((warn_unused_result));
+
 /* "TLSv1.3/TLS_AES_256_GCM_SHA384" for logs and SHOW output. */
 void tls_describe(const SSL *ssl, char *out, size_t size);
 

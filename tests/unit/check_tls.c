@@ -286,6 +286,49 @@ START_TEST(test_handshake)
 }
 END_TEST
 
+/* The client certificate's CN, once verified; none without one, or when
+ * it was not checked (require). */
+START_TEST(test_peer_common_name)
+{
+	static const struct {
+		const char *settings;
+		const char *cn;   /* NULL: none */
+	} cases[] = {
+		{ "client_tls_sslmode=verify-ca client_tls_ca_file=@ca.crt server_tls_sslmode=require "
+		  "server_tls_cert_file=@client.crt server_tls_key_file=@client.key", "corral_test" },
+		{ "server_tls_sslmode=require server_tls_cert_file=@client.crt "
+		  "server_tls_key_file=@client.key", NULL },
+		{ "server_tls_sslmode=require", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char settings[1024], cn[64] = "", tiny[11] = "";
+		int fds[2];
+		struct tls_contexts t;
+		struct end a, c;
+		snprintf(settings, sizeof settings, TLS_TEST_ACCEPT " %s", cases[i].settings);
+		tls_test_load(&t, settings);
+		tls_test_pair(fds, 0);
+		handshake(&t, "127.0.0.1", fds, &a, &c);
+		ck_assert_msg(a.result == TLS_IO_OK, "%s", a.why);
+		if (cases[i].cn) {
+			ck_assert_int_eq(tls_peer_common_name(a.ssl, cn, sizeof cn), 0);
+			ck_assert_str_eq(cn, cases[i].cn);
+			/* "corral_test" needs 12 bytes. */
+			ck_assert_int_eq(tls_peer_common_name(a.ssl, tiny, sizeof tiny), -1);
+		} else {
+			ck_assert_int_eq(tls_peer_common_name(a.ssl, cn, sizeof cn), -1);
+		}
+		/* The connecting end saw the server's certificate, not verified. */
+		ck_assert_int_eq(tls_peer_common_name(c.ssl, cn, sizeof cn), -1);
+		tls_free(a.ssl);
+		tls_free(c.ssl);
+		close(fds[0]);
+		close(fds[1]);
+		tls_contexts_fini(&t);
+	}
+}
+END_TEST
+
 /* A peer that speaks plain bytes instead of TLS fails the accepting end. */
 START_TEST(test_plaintext_peer)
 {
@@ -538,6 +581,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_load_errors, 0, sizeof load_errors / sizeof load_errors[0]);
 	tcase_add_test(tc, test_load_ok);
 	tcase_add_loop_test(tc, test_handshake, 0, sizeof handshakes / sizeof handshakes[0]);
+	tcase_add_test(tc, test_peer_common_name);
 	tcase_add_test(tc, test_plaintext_peer);
 	tcase_add_test(tc, test_bytes_both_ways);
 	tcase_add_test(tc, test_read_wants_write);
