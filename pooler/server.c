@@ -334,6 +334,12 @@ static void server_on_tls_answer(void *owner, struct stream *st, uint8_t answer)
 	struct server *s = owner;
 	const struct tls_contexts *tls = &s->pool->corral->tls;
 	char why[320];
+	if (answer == 'S' && tls->server == NULL) {
+		/* A reload turned server TLS off meanwhile: not this server's
+		 * fault, so no pool error; clients still waiting get another. */
+		server_close(s, "server_tls_sslmode became disable during the TLS negotiation");
+		return;
+	}
 	if (answer == 'S') {
 		SSL *ssl = tls_new_connect(tls, st->fd, s->pool->cfg.host, why, sizeof why);
 		if (ssl == NULL)

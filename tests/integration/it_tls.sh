@@ -52,8 +52,9 @@ tls_psql() {
 		"host=$CORRAL_HOST port=$CORRAL_PORT dbname=$db connect_timeout=5 $extra" "$@" 2>&1
 }
 
-# check_contains NAME NEEDLE TEXT: ok when TEXT holds NEEDLE.
+# check_contains NAME NEEDLE TEXT: ok when TEXT holds NEEDLE (printed).
 check_contains() {
+	awk '{ print "#   " $0 }' <<<"$3"
 	if grep -qF -- "$2" <<<"$3"; then
 		corral_ok "$1"
 	else
