@@ -6,8 +6,14 @@
 # /usr/bin/python3) and node-postgres (npm's pg, installed into
 # tests/compat/node from its package-lock.json when missing).
 COMPAT_TESTS = \
+	tests/compat/compat_libpq.sh \
 	tests/compat/compat_pgbench.sh \
 	tests/compat/compat_psql.sh
 
 TESTS += $(COMPAT_TESTS)
 EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_lib.sh
+
+check_PROGRAMS += tests/compat/compat_libpq
+tests_compat_compat_libpq_SOURCES = tests/compat/compat_libpq.c
+tests_compat_compat_libpq_CFLAGS = $(IT_CFLAGS) -pthread
+tests_compat_compat_libpq_LDADD = $(IT_LDADD) -lpthread

@@ -104,22 +104,26 @@ compat_clients() {
 # compat_driver PREFIX COMMAND [ARG...]: runs a driver program (bounded by
 # COMPAT_DRIVER_SECONDS) that prints "ok - NAME" and "not ok - NAME"
 # lines, and records each as a result named "PREFIX: NAME"; its "#" lines
-# are passed on. A program that exits non-zero, or prints no result at
-# all, is one more failure.
+# are passed on. A program that prints no result, or exits non-zero
+# without a "not ok" line to say why, is one more failure.
 compat_driver() {
-	local prefix=$1 out rc line results=0
+	local prefix=$1 out rc line results=0 failures=0
 	shift
 	out=$(timeout -k 5 "$COMPAT_DRIVER_SECONDS" "$@" 2>&1)
 	rc=$?
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) corral_ok "$prefix: ${line#ok - }"; results=$((results + 1)) ;;
-		"not ok - "*) corral_not_ok "$prefix: ${line#not ok - }"; results=$((results + 1)) ;;
+		"not ok - "*)
+			corral_not_ok "$prefix: ${line#not ok - }"
+			results=$((results + 1))
+			failures=$((failures + 1))
+			;;
 		"#"*) echo "$line" ;;
 		*) echo "# $line" ;;
 		esac
 	done <<<"$out"
-	if [ $rc -ne 0 ] || [ $results -eq 0 ]; then
+	if [ $results -eq 0 ] || { [ $rc -ne 0 ] && [ $failures -eq 0 ]; }; then
 		corral_not_ok "$prefix: $1 exited with status $rc after $results results"
 	fi
 }
