@@ -7,7 +7,8 @@
 # tests/compat/node from its package-lock.json when missing).
 COMPAT_TESTS = \
 	tests/compat/compat_pgbench.sh \
-	tests/compat/compat_psql.sh
+	tests/compat/compat_psql.sh \
+	tests/compat/compat_python.sh
 
 TESTS += $(COMPAT_TESTS)
 # compat_libpq.sh is built and runnable (make check TESTS=...) but not in

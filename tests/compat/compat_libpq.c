@@ -5,7 +5,8 @@
  * client fails the case. Cases: named prepared statements, more distinct
  * ones than max_prepared_statements, re-used across transactions (so
  * re-prepared on whichever server a transaction lands on) and described;
- * DEALLOCATE in its forms; PostgreSQL's errors for a duplicate name
+ * DEALLOCATE in its forms, as a simple query and through the extended
+ * protocol; PostgreSQL's errors for a duplicate name
  * (42P05) and an unknown one (26000); pipeline mode with named statements
  * over many Sync segments; errors inside a pipeline; PQcancel; COPY in and
  * out; 100,000-row results. Threads never call Check: each records its
@@ -253,6 +254,27 @@ static int case_deallocate(struct worker *w)
 	    exec_ok(w, "ROLLBACK", NULL) != 0 || run_token(w, "d_1", true, "26000") != 0)
 		return -1;
 	return exec_error(w, "DEALLOCATE d_never", "26000");
+}
+
+/* DEALLOCATE name and DEALLOCATE ALL sent as an unnamed statement of the
+ * extended protocol (PQexecParams; psycopg 3 evicts its statements so):
+ * the name is gone and can be prepared again. */
+static int case_deallocate_extended(struct worker *w)
+{
+	char a[64], b[64];
+	snprintf(a, sizeof a, "a:%s", w->token);
+	snprintf(b, sizeof b, "b:%s", w->token);
+	return prepare(w, "x_1", "SELECT 'a:' || $1::text") || run_token(w, "x_1", false, a) ||
+	       finish(w, PQsendQueryParams(w->conn, "DEALLOCATE x_1", 0, NULL, NULL, NULL, NULL, 0),
+		      PGRES_COMMAND_OK, NULL, "extended DEALLOCATE x_1") ||
+	       run_token(w, "x_1", true, "26000") ||
+	       prepare(w, "x_1", "SELECT 'b:' || $1::text") || run_token(w, "x_1", false, b) ||
+	       prepare(w, "x_2", "SELECT 'a:' || $1::text") ||
+	       finish(w, PQsendQueryParams(w->conn, "DEALLOCATE ALL", 0, NULL, NULL, NULL, NULL, 0),
+		      PGRES_COMMAND_OK, NULL, "extended DEALLOCATE ALL") ||
+	       run_token(w, "x_1", true, "26000") || run_token(w, "x_2", true, "26000") ||
+	       prepare(w, "x_2", "SELECT 'b:' || $1::text") || run_token(w, "x_2", false, b)
+		? -1 : 0;
 }
 
 /* A duplicate name (42P05) and an unknown one (26000) get PostgreSQL's
@@ -709,6 +731,7 @@ static void run_clients(int (*run)(struct worker *w))
 #define CASE(fn) START_TEST(test_##fn) { run_clients(fn); } END_TEST
 CASE(case_prepared_many)
 CASE(case_deallocate)
+CASE(case_deallocate_extended)
 CASE(case_prepare_errors)
 CASE(case_pipeline)
 CASE(case_pipeline_errors)
@@ -726,6 +749,8 @@ int main(void)
 		{ "named prepared statements, more than max_prepared_statements, across transactions",
 		  test_case_prepared_many },
 		{ "DEALLOCATE, DEALLOCATE PREPARE, DEALLOCATE ALL", test_case_deallocate },
+		{ "DEALLOCATE and DEALLOCATE ALL through the extended protocol",
+		  test_case_deallocate_extended },
 		{ "duplicate name 42P05, unknown name 26000", test_case_prepare_errors },
 		{ "pipeline mode with named statements over many Syncs", test_case_pipeline },
 		{ "errors inside a pipeline", test_case_pipeline_errors },
