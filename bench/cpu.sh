@@ -37,7 +37,7 @@ per_client() {
 	echo $((($1 + $2 - 1) / $2))
 }
 
-# run_pair POOLER MODE CLIENTS PER_CLIENT HOOK: runs pgbench -t PER_CLIENT
+# run_counted POOLER MODE CLIENTS PER_CLIENT HOOK: runs pgbench -t PER_CLIENT
 # with HOOK called as "HOOK before|after" around it. Returns pgbench's
 # status.
 run_counted() {
@@ -147,13 +147,21 @@ done
 
 # ---- instructions with callgrind -----------------------------------------
 declare -A DUMPS=()
-# callgrind_control runs as the pooler's user: vgdb finds a Valgrind by
-# the user in its FIFOs' names.
+# callgrind_control ACTION: zero (-z) or dump (-d) the counters of
+# $POOLER's Valgrind; its chatter is shown only when it fails. It runs as
+# the pooler's user: vgdb finds a Valgrind by the user in its FIFOs' names.
+callgrind_control_quietly() {
+	local out
+	out=$("${BENCH_SETPRIV[@]}" callgrind_control "$1" "${BENCH_PID[$POOLER]}" 2>&1) && return 0
+	bench_log "callgrind_control $1 failed: $out"
+	return 1
+}
+
 callgrind_hook() {
 	case $1 in
-	before) "${BENCH_SETPRIV[@]}" callgrind_control -z "${BENCH_PID[$POOLER]}" >/dev/null ;;
+	before) callgrind_control_quietly -z ;;
 	after)
-		"${BENCH_SETPRIV[@]}" callgrind_control -d "${BENCH_PID[$POOLER]}" >/dev/null || return 1
+		callgrind_control_quietly -d || return 1
 		DUMPS[$POOLER]=$((${DUMPS[$POOLER]:-0} + 1))
 		CG_LAST=$BENCH_DIR/callgrind.$POOLER.${DUMPS[$POOLER]}
 		;;
@@ -229,27 +237,41 @@ for clients in "${client_counts[@]}"; do
 done
 bench_md ""
 
-# profile_table MODE CLIENTS: corral's top functions by self cost from the
-# long run's dump. callgrind_annotate 3.19 books the cost of a call made
-# before the counters were zeroed (calls=0) as the caller's self cost;
-# calling it once puts it back where it belongs.
-profile_table() {
-	local dump=$BENCH_DIR/profile.corral.$1.$2
-	sed 's/^calls=0 /calls=1 /' "$dump" >"$dump.fixed"
-	callgrind_annotate --inclusive=no "$dump.fixed" |
+# annotate DUMP INCLUSIVE: callgrind_annotate's function list for DUMP
+# (--inclusive=INCLUSIVE), paths shortened to the source tree and the
+# object's basename.
+annotate() {
+	callgrind_annotate --inclusive="$2" "$1" 2>/dev/null |
 		awk '/^Ir +file:function/ { on = 1; getline; next } on && NF == 0 { exit } on' |
-		sed -E 's|[^ ]*\.\./\.\./||; s| \[[^]]*/([^/]*)\]$| [\1]|' | head -n 15
+		sed -E 's|[^ ]*\.\./\.\./||; s| \[[^]]*/([^/]*)\]$| [\1]|'
+}
+
+# profile_tables MODE CLIENTS: corral's top functions from the long run's
+# dump, by self cost and, among corral's own, by inclusive cost; the dump
+# goes to the output dir as callgrind.corral.MODE.CLIENTS for a closer
+# look. callgrind_annotate 3.19 books the cost of a call made before the
+# counters were zeroed (calls=0) as the caller's self cost; calling it
+# once puts that cost back where it belongs.
+profile_tables() {
+	local dump=$BENCH_DIR/callgrind.corral.$1.$2
+	sed 's/^calls=0 /calls=1 /' "$BENCH_DIR/profile.corral.$1.$2" >"$dump"
+	bench_data_file "$dump"
+	bench_md "-M $1, self cost:" "" '```'
+	annotate "$dump" no | head -n 15 >>"$BENCH_DIR/section.md"
+	bench_md '```' "" "-M $1, inclusive cost of corral's own functions:" "" '```'
+	annotate "$dump" yes | grep ' \[corral\]$' |
+		grep -vE ':(main|corral_run|\(below main\)) ' | head -n 12 >>"$BENCH_DIR/section.md"
+	bench_md '```' ""
 }
 
 if [ $callgrind -eq 1 ]; then
 	bench_md "### Where corral spends its instructions" "" \
-		"callgrind_annotate --inclusive=no over the long run of -M simple and -M extended" \
-		"at ${client_counts[0]} clients: the top 15 functions by self cost" \
-		"(instructions spent in the function itself, over the whole run)." ""
+		"callgrind_annotate over the long run of each mode at ${client_counts[0]} clients" \
+		"(${trace_tx[1]} transactions per client): self cost is what a function" \
+		"spends itself, inclusive cost adds what it calls. \`make bench\` keeps the" \
+		"profiles in the build dir's bench-results/ (callgrind.corral.MODE.CLIENTS)." ""
 	for mode in "${modes[@]}"; do
-		bench_md "-M $mode:" "" '```'
-		profile_table "$mode" "${client_counts[0]}" >>"$BENCH_DIR/section.md"
-		bench_md '```' ""
+		profile_tables "$mode" "${client_counts[0]}"
 	done
 fi
 bench_finish
