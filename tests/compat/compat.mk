@@ -6,6 +6,7 @@
 # /usr/bin/python3) and node-postgres (npm's pg, installed into
 # tests/compat/node from its package-lock.json when missing).
 COMPAT_TESTS = \
+	tests/compat/compat_node.sh \
 	tests/compat/compat_pgbench.sh \
 	tests/compat/compat_psql.sh
 
@@ -17,7 +18,9 @@ TESTS += $(COMPAT_TESTS)
 # compat_python.sh likewise waits for DEALLOCATE sent as an unnamed
 # extended-protocol statement (psycopg 3) to be recognised in transaction mode.
 EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_libpq.sh tests/compat/compat_python.sh \
-	tests/compat/compat_lib.sh
+	tests/compat/compat_lib.sh tests/compat/compat_python.py \
+	tests/compat/node/compat_node.js tests/compat/node/package.json \
+	tests/compat/node/package-lock.json
 
 check_PROGRAMS += tests/compat/compat_libpq
 tests_compat_compat_libpq_SOURCES = tests/compat/compat_libpq.c
