@@ -164,10 +164,38 @@ run_one() {
 	p99=$(p99_ms "$work/wrk.out")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$work/wrk.out")
 	errors=$(awk -F'[ ,]+' '/Socket errors/ { print $4 + $6 + $8 + $10 }' "$work/wrk.out")
+	rps_of["$workers $target $path"]=${rps:-0}
+	backends_of["$workers $target $path"]=$peak
 	rows+=("$(printf '| %s | %s | `%s` | %s | %s | %s | %s | %s |' "$workers" \
 		"$([ "$target" = direct ] && echo "PostgreSQL directly" || echo "corral, $pool_mode, pool_size $pool_size")" \
 		"$path" "${rps:-?}" "${p99:-?}" "${non2xx:-0}" "${errors:-0}" "$peak")")
 	echo "${rows[-1]}" >&2
+}
+
+# "a / b" as a percentage, or "?" when b is 0.
+percent() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "?" }'
+}
+
+# What the rows say, per endpoint: direct throughput and backends from the
+# fewest to the most workers, and corral's throughput as a share of
+# direct at each worker count.
+findings() {
+	local path w first=${worker_counts[0]} last=${worker_counts[-1]} shares share
+	for path in "${paths[@]}"; do
+		shares=
+		for w in "${worker_counts[@]}"; do
+			share=$(percent "${rps_of["$w corral $path"]}" "${rps_of["$w direct $path"]}")
+			if [ -z "$shares" ]; then
+				shares="$share of the direct figure at $w workers"
+			else
+				shares+=", $share at $w"
+			fi
+		done
+		printf -- '- `%s`: straight to PostgreSQL, %s requests/s with %s workers (%s backends) and %s with %s (%s backends); through corral, %s.\n' \
+			"$path" "${rps_of["$first direct $path"]}" "$first" "${backends_of["$first direct $path"]}" \
+			"${rps_of["$last direct $path"]}" "$last" "${backends_of["$last direct $path"]}" "$shares"
+	done
 }
 
 # The section, from the table rows in $1.
@@ -191,6 +219,19 @@ section() {
 		| workers | app's connections go to | endpoint | requests/s | p99 (ms) | non-2xx | socket errors | PostgreSQL backends |
 		|--------:|-------------------------|----------|-----------:|---------:|--------:|--------------:|--------------------:|
 		$rows
+
+		What the rows say:
+		$(findings)
+
+		Each worker is one request at a time and, straight to PostgreSQL, one
+		backend for its whole life: the app's concurrency and the database's
+		are the same number. More workers than the machine can run at once
+		add backends, memory and context switches, not work done, and a slow
+		request holds its backend the whole time. A pooler in transaction mode
+		separates the two numbers: the workers (and nginx's many idle clients
+		in front of them) keep their connections, while PostgreSQL sees only
+		the pool, and when the pool is saturated the queue is bounded by
+		query_wait_timeout and the app answers 503 instead of piling up.
 
 	EOF
 	if [ "$pool_mode" = session ]; then
@@ -259,6 +300,7 @@ app_stack_start_nginx "$nginx_prefix" "127.0.0.1:$nginx_port" || exit 1
 nginx_pid=$APP_STACK_PID
 
 rows=()
+declare -A rps_of=() backends_of=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for workers in "${worker_counts[@]}"; do
 	for path in "${paths[@]}"; do
