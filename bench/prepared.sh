@@ -52,6 +52,7 @@ run_one() {
 	bench_log "$target -c $clients: $(awk '/^tps = / { print $3; exit }' <<<"$out") TPS"
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_start_pooler corral && bench_fill_pool corral || exit 1
 for target in "${targets[@]}"; do
 	bench_pgbench "${target%-*}" -S -M "${target#*-}" -c 10 -j 2 -t 200 >/dev/null || exit 1
@@ -64,6 +65,7 @@ for clients in "${client_counts[@]}"; do
 	done
 done
 bench_summarize
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # cell KIND CLIENTS TARGET DECIMALS: a median, rounded.
 cell() {
@@ -79,7 +81,9 @@ bench_md "<!-- BEGIN prepared: written by bench/prepared.sh; edit the script, no
 	"$(nproc)-core machine as pgbench and corral. -M prepared parses each statement once per" \
 	"connection and then only binds and executes it; through corral every client's statement" \
 	"is prepared once per server and re-used by every client that prepares the same text." \
-	"Spread: half the range of the runs, as a percentage of the median." "" \
+	"Spread: half the range of the runs, as a percentage of the median. The machine's" \
+	"load average (1, 5, 15 min) was $load_before before the runs and $load_after after:" \
+	"on a shared machine, compare the columns of one row, not runs of different days." "" \
 	"| clients | TPS: PostgreSQL directly, -M prepared | TPS: corral, -M prepared | TPS: corral, -M extended | corral prepared / direct prepared | corral prepared / corral extended | corral CPU µs/tx, prepared / extended | TPS spread (direct / prepared / extended) |" \
 	"|---:|---:|---:|---:|---:|---:|---:|---:|"
 for clients in "${client_counts[@]}"; do
