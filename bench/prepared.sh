@@ -32,8 +32,6 @@ else
 	length=(-T 10)
 fi
 targets=(direct-prepared corral-prepared corral-extended)
-declare -A label=([direct-prepared]="PostgreSQL directly, -M prepared"
-	[corral-prepared]="corral, -M prepared" [corral-extended]="corral, -M extended")
 
 # run_one TARGET CLIENTS: one pgbench -S run; records TPS, average latency
 # and, through corral, corral's CPU µs per transaction.

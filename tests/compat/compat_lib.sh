@@ -16,6 +16,7 @@
 
 # Concurrent clients per case, and the two pool modes every suite runs in.
 COMPAT_CLIENTS=20
+# shellcheck disable=SC2034 # the suites loop over it
 COMPAT_MODES=(transaction session)
 # The suite's database in the harness PostgreSQL, which both corral
 # databases point at, and its table there (id bigserial, token text: a

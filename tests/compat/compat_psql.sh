@@ -55,8 +55,7 @@ client_script_text() {
 		COMMIT;
 	EOF
 	if [ "$psql_major" -ge 16 ]; then
-		echo '\echo == bind'
-		echo "SELECT \$1 || '/' || \$2 \\bind $t 7 \\g"
+		printf '%s\n' '\echo == bind' "SELECT \$1 || '/' || \$2 \\bind $t 7 \\g"
 	fi
 }
 
@@ -89,9 +88,9 @@ split() {
 	while IFS= read -r line; do
 		if [ "${line#== }" != "$line" ]; then
 			name=${line#== }
-			cases[$name]=
+			cases["$name"]=
 		elif [ -n "$name" ]; then
-			cases[$name]+=$line$'\n'
+			cases["$name"]+=$line$'\n'
 		fi
 	done <<<"$1"
 }
@@ -133,5 +132,5 @@ for mode in "${COMPAT_MODES[@]}"; do
 	compat_clients "$mode: psql" client "$(compat_db "$mode")"
 done
 [ "$psql_major" -ge 16 ] ||
-	echo "# psql \\bind not tested: psql $psql_major has none (psql 16 added it)"
+	printf '# psql \\bind not tested: psql %s has none (psql 16 added it)\n' "$psql_major"
 corral_finish
