@@ -82,7 +82,14 @@ corral_check "avg_query_count shows the queries once their period ended ($avg/s)
 corral_expect "100 queries raise total_query_count by 100" 100 $(($(stat total_query_count) - q0))
 corral_expect "100 queries raise total_xact_count by 100" 100 $(($(stat total_xact_count) - x0))
 corral_check "total_received counts bytes" test "$(stat total_received)" -gt 0
-corral_check "total_query_time counts microseconds" test "$(stat total_query_time)" -gt 0
+# Each SELECT 1 takes tens of microseconds: a coarse (4 ms) loop clock
+# would count most of them as zero.
+corral_check "total_query_time counts sub-millisecond queries" test "$(stat total_query_time)" -gt 0
+t0=$(stat total_query_time)
+corral_psql it_admin -c 'SELECT pg_sleep(0.05)' >/dev/null
+t1=$(stat total_query_time)
+corral_check "a 50 ms query adds 50,000-1,000,000 us to total_query_time ($((t1 - t0)))" \
+	test $((t1 - t0)) -ge 50000 -a $((t1 - t0)) -lt 1000000
 
 # A client queued behind another's transaction (pool_size 1).
 corral_client_start a it_admin || exit 1
