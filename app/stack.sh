@@ -16,6 +16,8 @@
 
 APP_STACK_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 APP_STACK_PID=
+# nginx's pub/sub module, where Debian's libnginx-mod-nchan puts it.
+APP_STACK_NCHAN_MODULE=${APP_STACK_NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 
 app_stack_log() {
 	echo "stack.sh: $*" >&2
@@ -49,9 +51,14 @@ app_stack_nginx_prefix() {
 # Writes $1/nginx.conf from app/nginx.conf: nginx listens on $2
 # (host:port), proxies to corral-app at $3 (host:port), with $4 worker
 # processes (default 1). $1 (from app_stack_nginx_prefix) gets copies of
-# the static and downloadable files, readable by nginx's workers.
+# the static and downloadable files, readable by nginx's workers. Fails
+# when the nchan module is missing.
 app_stack_render_nginx() {
 	local prefix=$1 listen=$2 app=$3 procs=${4:-1} user=
+	if [ ! -f "$APP_STACK_NCHAN_MODULE" ]; then
+		app_stack_log "$APP_STACK_NCHAN_MODULE is missing: scripts/install-deps installs libnginx-mod-nchan"
+		return 1
+	fi
 	mkdir -p "$prefix/tmp" "$prefix/static" "$prefix/files" || return 1
 	cp "$APP_STACK_SRCDIR"/static/* "$prefix/static/" || return 1
 	cp "$APP_STACK_SRCDIR"/files/* "$prefix/files/" || return 1
@@ -61,6 +68,7 @@ app_stack_render_nginx() {
 	fi
 	sed -e "s|@PREFIX@|$prefix|g" -e "s|@LISTEN@|$listen|g" -e "s|@APP@|$app|g" \
 		-e "s|@WORKER_PROCESSES@|$procs|g" -e "s|@USER@|$user|g" \
+		-e "s|@NCHAN_MODULE@|$APP_STACK_NCHAN_MODULE|g" \
 		"$APP_STACK_SRCDIR/nginx.conf" >"$prefix/nginx.conf"
 }
 
