@@ -207,12 +207,26 @@ corral_stop_quietly() {
 
 # psql through corral over TCP to database $1, bounded to 60 s, quiet,
 # unaligned, stopping at the first error; the remaining arguments are
-# psql's.
+# psql's. The login may take CORRAL_PSQL_CONNECT_TIMEOUT seconds (5).
 corral_psql() {
 	local db=$1
 	shift
 	timeout -k 5 60 psql -X -q -At -v ON_ERROR_STOP=1 \
-		"host=$CORRAL_HOST port=$CORRAL_PORT dbname=$db connect_timeout=5" "$@"
+		"host=$CORRAL_HOST port=$CORRAL_PORT dbname=$db connect_timeout=${CORRAL_PSQL_CONNECT_TIMEOUT:-5}" "$@"
+}
+
+# corral_show_columns ITEM COLUMN...: the named columns of every row of
+# SHOW ITEM, '|'-separated, a row a line; asked on the admin console over
+# corral's unix socket as $PGUSER (who must be in admin_users or
+# stats_users and get past auth_type there).
+corral_show_columns() {
+	local item=$1
+	shift
+	timeout -k 5 60 psql -X -q -A -P footer=off -v ON_ERROR_STOP=1 \
+		"host=$CORRAL_SOCKDIR port=$CORRAL_PORT dbname=pgbouncer connect_timeout=5" \
+		-c "SHOW $item" | awk -F'|' -v want="$*" '
+		NR == 1 { n = split(want, col, " "); for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		{ row = ""; for (j = 1; j <= n; j++) row = row (j > 1 ? "|" : "") $idx[col[j]]; print row }'
 }
 
 # psql straight to the harness PostgreSQL (database postgres unless -d),
@@ -366,6 +380,19 @@ corral_expect() {
 		echo "#   expected: $2"
 		echo "#   got:      $3"
 	fi
+}
+
+# corral_expect_has NAME FRAGMENT TEXT: ok when TEXT holds FRAGMENT; else
+# prints both.
+corral_expect_has() {
+	case $3 in
+	*"$2"*) corral_ok "$1" ;;
+	*)
+		corral_not_ok "$1"
+		echo "#   expected to contain: $2"
+		echo "#   got:                 $3"
+		;;
+	esac
 }
 
 # The end of a test script: stops corral (a crash, a hang on SIGTERM or a

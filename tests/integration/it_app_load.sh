@@ -94,7 +94,7 @@ corral_expect "released: 20 requests in a row are 200" "20 200" "$codes"
 backends_peak=0
 count_backends() {
 	corral_pg_psql -d "$IT_APP_DB" -c \
-		"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+		"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
 }
 timeout -k 5 30 wrk -t2 -c64 -d5s --latency "$IT_APP_URL/db" >"$IT_APP_DIR/wrk.out" 2>&1 &
 wrk_pid=$!

@@ -58,18 +58,6 @@ as_local() {
 		tr '\n' ' ' | sed 's/ $//'
 }
 
-# corral_expect, but ok when the text holds the fragment.
-expect_has() {
-	case $3 in
-	*"$2"*) corral_ok "$1" ;;
-	*)
-		corral_not_ok "$1"
-		echo "#   expected to contain: $2"
-		echo "#   got:                 $3"
-		;;
-	esac
-}
-
 # Runs case $1 of it_auth.c: a raw login to $2 as $3 with password $4
 # (case fails: ending with SQLSTATE $5 and text $6).
 raw_login() {
@@ -112,27 +100,27 @@ host   it_d       all               127.0.0.0  255.0.0.0 password
 EOF
 if corral_start db:it_a= db:it_b= db:it_c= db:it_d= auth_type=hba \
 	auth_hba_file=hba.conf; then
-	expect_has "hba local trust: the unix socket logs in to it_a without a password" \
+	corral_expect_has "hba local trust: the unix socket logs in to it_a without a password" \
 		"1" "$(as_local it_a -c 'SELECT 1')"
-	expect_has "hba local reject: the unix socket may not use it_b" \
+	corral_expect_has "hba local reject: the unix socket may not use it_b" \
 		"pg_hba.conf rejects connection for host \"[local]\", user \"$PGUSER\", database \"it_b\"" \
 		"$(as_local it_b -c 'SELECT 1')"
 	corral_expect "hba host scram: TCP to it_a with the right password" \
 		"$PGUSER" "$(as_user it_a "$PGUSER" "$PGPASSWORD" -c 'SELECT current_user')"
-	expect_has "hba host scram: a wrong password fails" \
+	corral_expect_has "hba host scram: a wrong password fails" \
 		"password authentication failed for user \"$PGUSER\"" \
 		"$(as_user it_a "$PGUSER" wrong -c 'SELECT 1')"
-	expect_has "hba host scram: TCP is not trusted like the unix socket" \
+	corral_expect_has "hba host scram: TCP is not trusted like the unix socket" \
 		"no password supplied" "$(as_user it_a "$PGUSER" '' -c 'SELECT 1')"
 	corral_expect "hba user list: $U may use it_a" \
 		"$U" "$(as_user it_a "$U" "$UPW" -c 'SELECT current_user')"
 	corral_expect "hba database list: $PGUSER may use it_b" \
 		"$PGUSER" "$(as_user it_b "$PGUSER" "$PGPASSWORD" -c 'SELECT current_user')"
-	expect_has "hba reject: an earlier rule refuses $U on it_b" \
+	corral_expect_has "hba reject: an earlier rule refuses $U on it_b" \
 		"pg_hba.conf rejects connection for host \"127.0.0.1\", user \"$U\", database \"it_b\", no encryption" \
 		"$(as_user it_b "$U" "$UPW" -c 'SELECT 1')"
 	raw_fails "hba reject is FATAL 28000" it_b "$U" "$UPW" 28000 "pg_hba.conf rejects"
-	expect_has "hba CIDR mismatch: no rule admits 127.0.0.1 to it_c" \
+	corral_expect_has "hba CIDR mismatch: no rule admits 127.0.0.1 to it_c" \
 		"no pg_hba.conf entry for host \"127.0.0.1\", user \"$PGUSER\", database \"it_c\"" \
 		"$(as_user it_c "$PGUSER" "$PGPASSWORD" -c 'SELECT 1')"
 	raw_fails "hba no matching rule is FATAL 28000" it_c "$PGUSER" "$PGPASSWORD" 28000 \
@@ -150,7 +138,7 @@ fi
 if corral_start db:it_q='pool_size=4' db:it_other= auth_type=md5 auth_user="$PGUSER"; then
 	corral_expect "auth_query md5 role logs in and runs as itself" \
 		"$M" "$(as_user it_q "$M" "$MPW" -c 'SELECT current_user')"
-	expect_has "auth_query md5 role, wrong password" \
+	corral_expect_has "auth_query md5 role, wrong password" \
 		"password authentication failed for user \"$M\"" \
 		"$(as_user it_q "$M" wrong -c 'SELECT 1')"
 	raw_fails "auth_query md5 role, wrong password: 28P01" it_q "$M" wrong 28P01 \
@@ -161,7 +149,7 @@ if corral_start db:it_q='pool_size=4' db:it_other= auth_type=md5 auth_user="$PGU
 		"it_auth_nobody_$$" whatever 28P01 "password authentication failed"
 	corral_expect "auth_query SCRAM role logs in; its server session is its own" \
 		"$S|$S" "$(as_user it_q "$S" "$SPW" -c 'SELECT current_user, session_user')"
-	expect_has "auth_query SCRAM role, wrong password" \
+	corral_expect_has "auth_query SCRAM role, wrong password" \
 		"password authentication failed for user \"$S\"" \
 		"$(as_user it_q "$S" wrong -c 'SELECT 1')"
 	corral_check "corral was never given the SCRAM role's password" \
@@ -189,7 +177,9 @@ slow_query="SELECT rolname, rolpassword FROM pg_authid, pg_sleep(4) WHERE rolnam
 if corral_start db:it_q= db:it_other= auth_type=md5 auth_user="$PGUSER" \
 	auth_query="$slow_query"; then
 	start=$(date +%s%N)
-	as_user it_q "$M" "$MPW" -c 'SELECT current_user' >"$CORRAL_DIR/slow.out" &
+	# The login outlasts the lookup's 4 s: psql may wait 30 s for it.
+	CORRAL_PSQL_CONNECT_TIMEOUT=30 as_user it_q "$M" "$MPW" -c 'SELECT current_user' \
+		>"$CORRAL_DIR/slow.out" &
 	slow=$!
 	sleep 0.3
 	if corral_client_start fast it_other ''; then

@@ -1,6 +1,7 @@
 /* it_pgstat: pg_stat_activity counts for the pooler integration tests
  * (see it_pgstat.h). Each count is a statement of its own, so it sees a
- * fresh snapshot of the activity view. */
+ * fresh snapshot of the activity view, and counts client backends only:
+ * an autovacuum worker visiting a test's new database has its datname too. */
 #include "tests/integration/it_pgstat.h"
 
 #include <stdio.h>
@@ -11,7 +12,8 @@
 long long it_pgstat_count(PGconn *direct, const char *where)
 {
 	char sql[1024];
-	int n = snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_stat_activity WHERE %s", where);
+	int n = snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_stat_activity "
+			 "WHERE backend_type = 'client backend' AND (%s)", where);
 	ck_assert_msg(n > 0 && (size_t)n < sizeof sql, "condition too long: %s", where);
 	return it_pq_int(direct, sql);
 }
