@@ -225,6 +225,9 @@ static int validate(const struct load *ld, struct cfg_error *err)
 			       cfg_setting_format(s, cfg_setting_find("auth_type"), buf));
 	if (s->auth_type == CFG_AUTH_HBA && !*s->auth_hba_file)
 		return fail_at(ld, "auth_type", err, "auth_type hba needs auth_hba_file");
+	if (s->auth_type == CFG_AUTH_CERT && s->client_tls_sslmode == CFG_SSLMODE_DISABLE)
+		return fail_at(ld, "auth_type", err, "auth_type cert needs client TLS "
+			       "(client_tls_sslmode is disable: no client could send a certificate)");
 	if (s->client_tls_sslmode != CFG_SSLMODE_DISABLE
 	    && (!*s->client_tls_key_file || !*s->client_tls_cert_file))
 		return fail_at(ld, "client_tls_sslmode", err, "client_tls_sslmode %s needs "

@@ -45,8 +45,9 @@ struct cfg {
  * with auth_type hba, the auth_hba_file (relative like auth_file) is bad;
  * min_pool_size exceeds default_pool_size (or a database's pool size); a
  * password auth_type (plain, md5, scram-sha-256) has neither auth_file nor
- * auth_user; auth_type hba has no auth_hba_file; client TLS is enabled
- * without client_tls_key_file and client_tls_cert_file. */
+ * auth_user; auth_type hba has no auth_hba_file; auth_type cert has
+ * client TLS disabled; client TLS is enabled without client_tls_key_file
+ * and client_tls_cert_file. */
 int cfg_load(const char *path, struct cfg **out, struct cfg_error *err)
 	__attribute__((warn_unused_result));
 

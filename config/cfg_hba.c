@@ -619,6 +619,14 @@ static bool names_equal(const struct cfg_hba_names *a, const struct cfg_hba_name
 	return true;
 }
 
+bool cfg_hba_uses(const struct cfg_hba *hba, enum cfg_hba_method method)
+{
+	for (size_t i = 0; i < hba->count; i++)
+		if (hba->rules[i].method == method)
+			return true;
+	return false;
+}
+
 bool cfg_hba_equal(const struct cfg_hba *a, const struct cfg_hba *b)
 {
 	if (a->count != b->count)

@@ -102,6 +102,10 @@ void cfg_hba_fini(struct cfg_hba *hba);
 enum cfg_hba_method cfg_hba_match(const struct cfg_hba *hba, const struct cfg_hba_addr *addr,
 				  bool is_ssl, const char *database, const char *user, int *line);
 
+/* Whether some rule of hba has method (cert: the client TLS side must ask
+ * for certificates). */
+bool cfg_hba_uses(const struct cfg_hba *hba, enum cfg_hba_method method);
+
 /* Whether two rule sets are the same (for the reload diff). */
 bool cfg_hba_equal(const struct cfg_hba *a, const struct cfg_hba *b);
 

@@ -17,6 +17,7 @@
 #include "pooler/iobuf.h"
 #include "pooler/pool.h"
 #include "pooler/server.h"
+#include "pooler/tls.h"
 #include "protocol/pg_backend.h"
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -93,6 +94,16 @@ static void pointer_cell(struct admin_result *r, const void *p)
 		admin_cell_text(r, "");
 }
 
+/* The protocol, cipher and key exchange of a TLS connection; empty for a
+ * plain one, or while its handshake runs. */
+static void tls_cell(struct admin_result *r, const struct stream *st)
+{
+	char desc[128] = "";
+	if (st->tls == STREAM_TLS_ON)
+		tls_describe(st->ssl, desc, sizeof desc);
+	admin_cell_textf(r, "%s", desc);
+}
+
 static void socket_row(struct admin_result *r, const struct sock_view *v, bool debug)
 {
 	const struct stream *st = v->stream;
@@ -111,7 +122,7 @@ static void socket_row(struct admin_result *r, const struct sock_view *v, bool d
 	pointer_cell(r, v->ptr);
 	pointer_cell(r, v->link);
 	admin_cell_int(r, v->remote_pid);
-	admin_cell_text(r, "");  /* TLS is not supported yet */
+	tls_cell(r, st);
 	admin_cell_text(r, v->application_name ? v->application_name : "");
 	admin_cell_int(r, 0);    /* prepared statements are not tracked */
 	admin_cell_uint(r, v->id);
@@ -224,8 +235,6 @@ static const char *server_state(const struct server *s, bool sockets)
 	case SERVER_ST_TESTING:
 	case SERVER_ST_RESET:
 		return sockets ? "sv_tested" : "tested";
-	case SERVER_ST_BEING_CANCELED:
-		return sockets ? "sv_being_canceled" : "being_canceled";
 	default:  /* connecting: the socket, TLS or the login */
 		return sockets ? "sv_login" : "new";
 	}

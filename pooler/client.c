@@ -403,6 +403,10 @@ static void auth_conn(const struct client *c, struct client_auth_conn *conn)
 		conn->have_peer_uid = true;  /* for hba's peer method */
 		conn->peer_uid = cred.uid;
 	}
+	if (conn->is_ssl && client_auth_uses_cert(cfg))
+		conn->has_cert_cn = tls_peer_common_name(c->stream.ssl, conn->cert_cn,
+							 sizeof conn->cert_cn, conn->cert_why,
+							 sizeof conn->cert_why) == 0;
 }
 
 static enum stream_verdict on_startup_message(struct client *c, const struct pg_startup *st)
@@ -499,9 +503,7 @@ static enum stream_verdict on_startup_packet(struct client *c, const struct pg_f
 		stream_send_out(&c->stream);
 		return STREAM_CONSUMED;
 	case PG_STARTUP_CANCEL_REQUEST:
-		/* Held open until PostgreSQL has acted, unless TLS would close it first. */
-		cancel_route(c->corral, st.cancel_pid, st.cancel_key,
-			     c->stream.tls == STREAM_TLS_OFF ? c->stream.fd : -1);
+		cancel_route(c->corral, st.cancel_pid, st.cancel_key);
 		client_close(c, "cancel request handled");
 		return STREAM_STOP;
 	case PG_STARTUP_MESSAGE:

@@ -243,10 +243,17 @@ static enum client_auth_result wait_lookup(struct client_auth *a)
 	return CLIENT_AUTH_LOOKUP;
 }
 
+/* Every cert failure's message (PostgreSQL's words); the detail says why. */
+static const char cert_failed_fmt[] = "certificate authentication failed for user \"%s\"";
+
+/* trust (or cert, whose certificate passed) for a user nobody knows. */
 static enum client_auth_result trust_failed(struct client_auth *a, struct client_auth_error *err,
 					    const char *where)
 {
-	set_log(err, "no such user \"%s\" in %s (trust)", a->user, where);
+	bool cert = a->type == CFG_AUTH_CERT;
+	set_log(err, "no such user \"%s\" in %s (%s)", a->user, where, cert ? "cert" : "trust");
+	if (cert)
+		return fail(a, err, "28000", NULL, cert_failed_fmt, a->user);
 	return fail(a, err, "28000", NULL, "\"trust\" authentication failed");
 }
 
@@ -274,6 +281,7 @@ static enum client_auth_result begin_type(struct client_auth *a, const struct cf
 	case CFG_AUTH_ANY:
 		return accept(a, out);
 	case CFG_AUTH_TRUST:
+	case CFG_AUTH_CERT:  /* the certificate passed (check_cert) */
 		if (cfg_authfile_find(&cfg->auth, a->user) != NULL ||
 		    cfg_find_user(cfg, a->user) != NULL)
 			return accept(a, out);
@@ -334,6 +342,33 @@ static enum client_auth_result check_peer(struct client_auth *a,
 	return fail(a, err, "28000", NULL, "Peer authentication failed for user \"%s\"", a->user);
 }
 
+/* cert: a TLS connection whose client certificate verified and names the
+ * user as its Common Name (CONTINUE: the user must still exist, as for
+ * trust), else FAIL naming the user, the detail saying what was wrong.
+ * line is the hba rule's, 0 for auth_type cert. */
+static enum client_auth_result check_cert(struct client_auth *a,
+					  const struct client_auth_conn *conn, int line,
+					  struct client_auth_error *err)
+{
+	char where[48] = "auth_type cert";
+	char detail[CLIENT_AUTH_TEXT_SIZE + 96];
+	if (line > 0)
+		snprintf(where, sizeof where, "auth_hba_file line %d", line);
+	a->type = CFG_AUTH_CERT;
+	if (!conn->is_ssl)
+		snprintf(detail, sizeof detail, "The connection does not use TLS: "
+			 "certificate authentication needs TLS and a client certificate.");
+	else if (!conn->has_cert_cn)
+		snprintf(detail, sizeof detail, "No valid client certificate: %s.", conn->cert_why);
+	else if (strcmp(conn->cert_cn, a->user) != 0)
+		snprintf(detail, sizeof detail, "The client certificate is for \"%s\": its Common "
+			 "Name must be the user name.", conn->cert_cn);
+	else
+		return CLIENT_AUTH_CONTINUE;
+	set_log(err, "cert authentication (%s) of user \"%s\": %s", where, a->user, detail);
+	return fail(a, err, "28000", detail, cert_failed_fmt, a->user);
+}
+
 /* auth_type hba: the first matching rule's method as the auth_type it
  * stands for, in a->type (CONTINUE), or the login's end (FAIL). */
 static enum client_auth_result pick_hba(struct client_auth *a, const struct cfg *cfg,
@@ -358,10 +393,7 @@ static enum client_auth_result pick_hba(struct client_auth *a, const struct cfg 
 		a->type = CFG_AUTH_TRUST;  /* the OS vouches; the user must still exist */
 		return check_peer(a, conn, line, err);
 	case CFG_HBA_CERT:
-		/* Client certificates come with TLS (issue 4). */
-		set_log(err, "auth_hba_file line %d asks user \"%s\" for a client certificate, "
-			"which corral does not check yet", line, a->user);
-		return fail(a, err, "28000", NULL, "cert authentication requires TLS");
+		return check_cert(a, conn, line, err);
 	case CFG_HBA_REJECT:
 		break;
 	}
@@ -379,12 +411,20 @@ enum client_auth_result client_auth_begin(struct client_auth *a, const struct cf
 	a->type = cfg->settings.auth_type;
 	a->scram_iterations = scram_iterations(&cfg->settings);
 	a->can_lookup = conn->can_lookup;
-	if (a->type == CFG_AUTH_HBA) {
-		enum client_auth_result r = pick_hba(a, cfg, conn, err);
-		if (r != CLIENT_AUTH_CONTINUE)
-			return r;
-	}
+	enum client_auth_result r = CLIENT_AUTH_CONTINUE;
+	if (a->type == CFG_AUTH_HBA)
+		r = pick_hba(a, cfg, conn, err);
+	else if (a->type == CFG_AUTH_CERT)
+		r = check_cert(a, conn, 0, err);
+	if (r != CLIENT_AUTH_CONTINUE)
+		return r;
 	return begin_type(a, cfg, cache, out, err);
+}
+
+bool client_auth_uses_cert(const struct cfg *cfg)
+{
+	return cfg->settings.auth_type == CFG_AUTH_CERT ||
+	       (cfg->settings.auth_type == CFG_AUTH_HBA && cfg_hba_uses(&cfg->hba, CFG_HBA_CERT));
 }
 
 static enum cfg_secret_kind secret_kind(const char *secret)
@@ -411,7 +451,7 @@ enum client_auth_result client_auth_lookup_done(struct client_auth *a, struct sc
 		return internal_error(a, err, "an auth_query answer came when none was awaited");
 	a->phase = CLIENT_AUTH_PH_NONE;
 	a->looked_up = true;
-	if (a->type == CFG_AUTH_TRUST)
+	if (a->type == CFG_AUTH_TRUST || a->type == CFG_AUTH_CERT)
 		return found ? accept(a, out) : trust_failed(a, err, "auth_file, [users] or auth_query");
 	a->secret_kind = found ? secret_kind(secret) : CFG_SECRET_NONE;
 	if (!found)

@@ -114,6 +114,10 @@ struct client_auth_conn {
 	uid_t peer_uid;
 	bool can_lookup;           /* auth_user is set for the database: a user missing
 				    * from auth_file is looked up with auth_query */
+	bool has_cert_cn;          /* TLS with a client certificate that verified: */
+	char cert_cn[CLIENT_AUTH_TEXT_SIZE];   /* its Common Name */
+	char cert_why[CLIENT_AUTH_TEXT_SIZE];  /* else on TLS, why there is none
+						* (tls_peer_common_name's reason) */
 };
 
 /* Starts authenticating user (non-empty, as sent in the StartupMessage)
@@ -133,15 +137,17 @@ struct client_auth_conn {
  *         plaintext secret costs one PBKDF2 the first time (then cached).
  *  plain, md5, scram-sha-256: LOOKUP instead when the user is not in
  *         auth_file and conn->can_lookup.
+ *  cert:  FAIL 28000 "certificate authentication failed for user ...",
+ *         the detail saying why, unless the connection is TLS and its
+ *         verified client certificate's Common Name is the user; then as
+ *         trust (the user must be known; the failure has the same text).
  *  hba:   the first cfg->hba rule matching the connection decides: trust,
- *         password (as plain), md5, scram-sha-256 as above; reject, or no
- *         matching rule, FAIL 28000 "pg_hba.conf rejects connection for
- *         host ..." / "no pg_hba.conf entry for host ..."; cert FAIL 28000
- *         "cert authentication requires TLS" (client certificates are not
- *         checked yet); peer: FAIL 28000 "Peer authentication failed for
- *         user ..." unless the unix socket peer's OS user name is the user,
- *         then as trust.
- *  cert, ldap, pam: FAIL 28000, not supported yet.
+ *         password (as plain), md5, scram-sha-256, cert as above; reject,
+ *         or no matching rule, FAIL 28000 "pg_hba.conf rejects connection
+ *         for host ..." / "no pg_hba.conf entry for host ..."; peer: FAIL
+ *         28000 "Peer authentication failed for user ..." unless the unix
+ *         socket peer's OS user name is the user, then as trust.
+ *  ldap, pam: FAIL 28000, not supported yet.
  * FAIL XX000 when randomness or OpenSSL fails. */
 enum client_auth_result client_auth_begin(struct client_auth *a, const struct cfg *cfg,
 					  struct scram_cache *cache,
@@ -149,13 +155,19 @@ enum client_auth_result client_auth_begin(struct client_auth *a, const struct cf
 					  struct pg_buf *out, struct client_auth_error *err)
 	__attribute__((warn_unused_result));
 
+/* Whether some client of cfg may log in by certificate (auth_type cert,
+ * or auth_type hba with a cert rule): the client TLS context must then
+ * ask for certificates (tls_contexts_load). */
+bool client_auth_uses_cert(const struct cfg *cfg);
+
 /* After CLIENT_AUTH_LOOKUP: what auth_query answered. found false: it
  * returned no row, and the login goes on as for a user missing from
  * auth_file (the whole exchange, then the wrong-password error). With
  * found, secret is the row's password: NULL or "" when the role has none
  * (bound to fail like an empty auth_file secret), else plaintext, an md5
  * secret or a SCRAM verifier (copied). Results as client_auth_begin's for
- * the method it chose (trust: OK when found). */
+ * the method it chose (trust, and cert whose certificate passed: OK when
+ * found). */
 enum client_auth_result client_auth_lookup_done(struct client_auth *a, struct scram_cache *cache,
 						bool found, const char *secret, struct pg_buf *out,
 						struct client_auth_error *err)

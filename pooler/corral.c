@@ -16,9 +16,9 @@
 
 #include "config/cfg.h"
 #include "pooler/admin.h"
-#include "pooler/cancel.h"
 #include "pooler/cancel_map.h"
 #include "pooler/client.h"
+#include "pooler/client_auth.h"
 #include "pooler/listener.h"
 #include "pooler/log.h"
 #include "pooler/pool.h"
@@ -94,7 +94,7 @@ int corral_reload(struct corral *c, char *why, size_t why_size)
 		log_error("reload failed, keeping the running configuration: %s", why);
 		return -1;
 	}
-	if (corral_reload_tls(c, &next->settings, why, why_size) != 0) {
+	if (corral_reload_tls(c, next, why, why_size) != 0) {
 		log_error("reload failed, keeping the running configuration: %s", why);
 		cfg_free(next);
 		return -1;
@@ -118,10 +118,10 @@ void corral_replace_settings(struct corral *c, struct cfg_settings *next)
 	cfg_settings_fini(&old);
 }
 
-int corral_reload_tls(struct corral *c, const struct cfg_settings *s, char *why, size_t why_size)
+int corral_reload_tls(struct corral *c, const struct cfg *cfg, char *why, size_t why_size)
 {
 	struct tls_contexts next;
-	if (tls_contexts_load(&next, s, why, why_size) != 0)
+	if (tls_contexts_load(&next, &cfg->settings, client_auth_uses_cert(cfg), why, why_size) != 0)
 		return -1;
 	tls_contexts_fini(&c->tls);
 	c->tls = next;
@@ -364,14 +364,14 @@ int corral_init(struct corral *c, const struct corral_options *opts, struct cfg 
 	list_init(&c->login_clients);
 	list_init(&c->dead_clients);
 	list_init(&c->dead_servers);
-	list_init(&c->cancels);
 	if (apply_log_settings(opts, cfg) != 0) {
 		snprintf(why, why_size, "cannot open logfile '%s': %s", cfg->settings.logfile,
 			 strerror(errno));
 		return -1;
 	}
 	if (start_loop(c, why, why_size) != 0 ||
-	    tls_contexts_load(&c->tls, &cfg->settings, why, why_size) != 0)
+	    tls_contexts_load(&c->tls, &cfg->settings, client_auth_uses_cert(cfg), why,
+			      why_size) != 0)
 		return -1;
 	raise_fd_limit(cfg);
 	if (listener_set_open(&c->listeners, c->base, &cfg->settings, corral_on_accept, c, why,
@@ -415,7 +415,6 @@ static void close_all(struct corral *c)
 				server_close(list_entry(m, struct server, node), "corral is shutting down");
 	}
 	reap(c);
-	cancel_free_all(c);  /* they refer to pools */
 	while ((n = list_first(&c->pools)) != NULL)
 		pool_free(list_entry(n, struct pool, node));
 }

@@ -51,7 +51,6 @@ struct corral {
 	struct scram_cache *scram;    /* owned: randomness and derived SCRAM keys */
 	struct tls_contexts tls;      /* owned: TLS contexts built from the running settings */
 	struct cancel_map *cancel;    /* owned: BackendKeyData -> client */
-	struct list_node cancels;     /* cancel requests in flight (cancel.c owns them) */
 	struct ps_registry *prepared; /* owned: distinct prepared statements */
 	struct pg_buf ps_to_server;   /* scratch for prepared-statement rewrites */
 	struct pg_buf ps_to_client;
@@ -108,12 +107,14 @@ enum corral_stop_mode {
 };
 void corral_stop(struct corral *c, enum corral_stop_mode mode);
 
-/* Build TLS contexts from s (reading the certificate, key and CA files
- * again) and put them in place of the running ones, which connections
- * made earlier keep using. Returns 0, or -1 with why ("client_tls_cert_file
- * '...': ...") and the running contexts kept. corral_reload calls it; so
- * must anything else that changes TLS settings, before applying them. */
-int corral_reload_tls(struct corral *c, const struct cfg_settings *s, char *why, size_t why_size)
+/* Build TLS contexts from cfg's settings (reading the certificate, key
+ * and CA files again; asking clients for certificates when cfg's
+ * authentication may check them) and put them in place of the running
+ * ones, which connections made earlier keep using. Returns 0, or -1 with
+ * why ("client_tls_cert_file '...': ...") and the running contexts kept.
+ * corral_reload calls it; so must anything else that changes TLS or
+ * authentication settings, before applying them. */
+int corral_reload_tls(struct corral *c, const struct cfg *cfg, char *why, size_t why_size)
 	__attribute__((warn_unused_result));
 
 /* Release everything c owns. */

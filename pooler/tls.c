@@ -15,6 +15,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -271,9 +272,39 @@ static int set_dh(SSL_CTX *ctx, const char *mode, char *why, size_t why_size)
 	return 0;
 }
 
-/* The context applications connect to. Their certificates are checked
- * only in verify-ca and verify-full, where one is required. */
-static SSL_CTX *client_context(const struct cfg_settings *s, char *why, size_t why_size)
+/* Lets a handshake go on whatever the client's certificate chain is
+ * worth: OpenSSL still records the verdict (SSL_get_verify_result), which
+ * tls_peer_common_name consults, so only cert authentication depends on
+ * it and a client logging in by password is not refused for a bad or
+ * absent certificate. */
+static int keep_verdict(int preverify_ok, X509_STORE_CTX *store)
+{
+	(void)preverify_ok;
+	(void)store;
+	return 1;
+}
+
+/* Ask clients for a certificate signed by a CA of client_tls_ca_file:
+ * required (the handshake fails without a valid one) or only asked for. */
+static void ask_client_certificates(SSL_CTX *ctx, const char *ca_file, bool required)
+{
+	/* Tell clients which CAs their certificate must come from. */
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
+	if (names)
+		SSL_CTX_set_client_CA_list(ctx, names);
+	ERR_clear_error();
+	if (required)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	else
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, keep_verdict);
+}
+
+/* The context applications connect to. verify-ca and verify-full require
+ * a valid client certificate (PgBouncer's meaning); allow, prefer and
+ * require ask for one only when cert authentication may be needed, and
+ * then let the handshake succeed without one. */
+static SSL_CTX *client_context(const struct cfg_settings *s, bool cert_auth, char *why,
+			       size_t why_size)
 {
 	struct side sd = {
 		.prefix = "client_tls", .mode = s->client_tls_sslmode,
@@ -292,6 +323,11 @@ static SSL_CTX *client_context(const struct cfg_settings *s, char *why, size_t w
 			 "client_tls_ca_file to check client certificates");
 		return NULL;
 	}
+	if (cert_auth && sd.ca_file[0] == '\0') {
+		snprintf(why, why_size, "cert authentication (auth_type cert, or a cert rule in "
+			 "auth_hba_file) needs client_tls_ca_file to check client certificates");
+		return NULL;
+	}
 	SSL_CTX *ctx = new_context(TLS_server_method(), &sd, why, why_size);
 	if (ctx == NULL)
 		return NULL;
@@ -304,14 +340,8 @@ static SSL_CTX *client_context(const struct cfg_settings *s, char *why, size_t w
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	if (verify) {
-		/* Tell clients which CAs their certificate must come from. */
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(sd.ca_file);
-		if (names)
-			SSL_CTX_set_client_CA_list(ctx, names);
-		ERR_clear_error();
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	}
+	if (verify || cert_auth)
+		ask_client_certificates(ctx, sd.ca_file, verify);
 	return ctx;
 }
 
@@ -349,8 +379,8 @@ static SSL_CTX *server_context(const struct cfg_settings *s, char *why, size_t w
 	return ctx;
 }
 
-int tls_contexts_load(struct tls_contexts *t, const struct cfg_settings *s, char *why,
-		      size_t why_size)
+int tls_contexts_load(struct tls_contexts *t, const struct cfg_settings *s, bool cert_auth,
+		      char *why, size_t why_size)
 {
 	struct tls_contexts next = {
 		.client_mode = s->client_tls_sslmode,
@@ -358,7 +388,7 @@ int tls_contexts_load(struct tls_contexts *t, const struct cfg_settings *s, char
 	};
 	ERR_clear_error();
 	if (next.client_mode != CFG_SSLMODE_DISABLE &&
-	    (next.client = client_context(s, why, why_size)) == NULL)
+	    (next.client = client_context(s, cert_auth, why, why_size)) == NULL)
 		return -1;
 	if (next.server_mode != CFG_SSLMODE_DISABLE &&
 	    (next.server = server_context(s, why, why_size)) == NULL) {
@@ -504,11 +534,19 @@ void tls_free(SSL *ssl)
 	SSL_free(ssl);
 }
 
-int tls_peer_common_name(const SSL *ssl, char *out, size_t size)
+int tls_peer_common_name(const SSL *ssl, char *out, size_t size, char *why, size_t why_size)
 {
 	X509 *cert = SSL_get0_peer_certificate(ssl);
-	if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+	long verdict = SSL_get_verify_result(ssl);
+	if (cert == NULL) {
+		snprintf(why, why_size, "no certificate was sent");
 		return -1;
+	}
+	if (verdict != X509_V_OK) {
+		snprintf(why, why_size, "the certificate did not verify: %s",
+			 X509_verify_cert_error_string(verdict));
+		return -1;
+	}
 	const X509_NAME *name = X509_get_subject_name(cert);
 	int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
 	unsigned char *utf8 = NULL;
@@ -518,13 +556,37 @@ int tls_peer_common_name(const SSL *ssl, char *out, size_t size)
 	if (ok) {
 		memcpy(out, utf8, (size_t)len);
 		out[len] = '\0';
+	} else {
+		snprintf(why, why_size, "%s", idx < 0 ? "the certificate has no Common Name"
+			 : "the certificate's Common Name is too long or holds a NUL byte");
 	}
 	OPENSSL_free(utf8);
 	ERR_clear_error();
 	return ok ? 0 : -1;
 }
 
-void tls_describe(const SSL *ssl, char *out, size_t size)
+/* The key exchange's group as PgBouncer shows it: "/ECDH=X25519",
+ * "/ECDH=prime256v1" (OpenSSL's short names), "/DH=2048" for an RFC 7919
+ * group; "" when no named group was negotiated (RSA key exchange, or TLS
+ * 1.2 DHE with explicit parameters). */
+static void describe_group(SSL *ssl, char *out, size_t size)
 {
-	snprintf(out, size, "%s/%s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	int nid = SSL_get_negotiated_group(ssl);
+	const char *name = nid > 0 ? OBJ_nid2sn(nid) : NULL;
+	if (name == NULL && nid > 0)
+		name = SSL_group_to_name(ssl, nid);
+	if (name == NULL)
+		out[0] = '\0';
+	else if (strncmp(name, "ffdhe", 5) == 0)
+		snprintf(out, size, "/DH=%s", name + 5);
+	else
+		snprintf(out, size, "/ECDH=%s", name);
+}
+
+void tls_describe(SSL *ssl, char *out, size_t size)
+{
+	char group[64];
+	describe_group(ssl, group, sizeof group);
+	snprintf(out, size, "%s/%s%s", SSL_get_version(ssl), SSL_get_cipher_name(ssl), group);
+	ERR_clear_error();
 }

@@ -37,12 +37,16 @@ enum tls_io {
 
 /* Build the contexts s asks for: protocols, ciphers, curves, DH, the
  * certificate and key, the CA file and the verification each sslmode
- * implies. Every file is read now, so a reload picks up replaced files.
- * Returns 0 with *t filled (the caller owns both contexts; release with
- * tls_contexts_fini), or -1 with why naming the setting and OpenSSL's
- * reason, and *t untouched. */
-int tls_contexts_load(struct tls_contexts *t, const struct cfg_settings *s, char *why,
-		      size_t why_size) __attribute__((warn_unused_result));
+ * implies. cert_auth: some client may log in by certificate (auth_type
+ * cert, or a cert rule in auth_hba_file), so the client side asks for
+ * certificates even in allow, prefer and require, and checks them against
+ * client_tls_ca_file (then mandatory), without failing a handshake over
+ * a missing or bad one. Every file is read now, so a reload picks up
+ * replaced files. Returns 0 with *t filled (the caller owns both
+ * contexts; release with tls_contexts_fini), or -1 with why naming the
+ * setting and OpenSSL's reason, and *t untouched. */
+int tls_contexts_load(struct tls_contexts *t, const struct cfg_settings *s, bool cert_auth,
+		      char *why, size_t why_size) __attribute__((warn_unused_result));
 /* Release both contexts (live SSL objects keep theirs); *t is zeroed. */
 void tls_contexts_fini(struct tls_contexts *t);
 
@@ -86,14 +90,20 @@ bool tls_pending(const SSL *ssl);
  * waits), then free ssl. NULL is allowed. */
 void tls_free(SSL *ssl);
 
-/* The common name in the peer's certificate, when there is one and it
- * was verified (the client leg in verify-ca and verify-full; for auth_type
- * cert and hba "cert" rules). Returns 0 with out filled, or -1: no
- * certificate, not verified, no CN, a CN with a NUL in it, or one that
- * does not fit in size bytes with its terminating NUL. */
-int tls_peer_common_name(const SSL *ssl, char *out, size_t size) __attribute__((warn_unused_result));
+/* The Common Name in the peer's certificate, when there is one and it
+ * verified against the CA (the client leg asks for one in verify-ca and
+ * verify-full, and when cert authentication may be needed). Returns 0
+ * with out filled, or -1 with why ("no certificate was sent", "the
+ * certificate did not verify: <OpenSSL's reason>", "the certificate has no
+ * Common Name", or one with a NUL in it or longer than size - 1 bytes). */
+int tls_peer_common_name(const SSL *ssl, char *out, size_t size, char *why, size_t why_size)
+	__attribute__((warn_unused_result));
 
-/* "TLSv1.3/TLS_AES_256_GCM_SHA384" for logs and SHOW output. */
-void tls_describe(const SSL *ssl, char *out, size_t size);
+/* The protocol, cipher and key exchange group of a connection whose
+ * handshake is done, in PgBouncer's format, for logs and the tls column of
+ * SHOW CLIENTS and SHOW SERVERS: "TLSv1.3/TLS_AES_256_GCM_SHA384/ECDH=X25519";
+ * the group part is "/DH=<bits>" for a finite-field group and absent when
+ * no named group was negotiated. 100 bytes hold any. */
+void tls_describe(SSL *ssl, char *out, size_t size);
 
 #endif

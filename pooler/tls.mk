@@ -30,3 +30,7 @@ tests_integration_it_tls_CFLAGS = $(IT_CFLAGS)
 tests_integration_it_tls_LDADD = $(IT_LDADD)
 TESTS += tests/integration/it_tls.sh
 EXTRA_DIST += tests/integration/it_tls.sh
+# it_tls_cert.sh: cert authentication in front of the harness PostgreSQL
+# (it_tls's "cert" case reads the SQLSTATE of a refusal).
+TESTS += tests/integration/it_tls_cert.sh
+EXTRA_DIST += tests/integration/it_tls_cert.sh

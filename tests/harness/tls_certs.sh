@@ -8,6 +8,7 @@
 #   server    signed by ca: CN=localhost, SAN DNS:localhost, IP:127.0.0.1
 #   wrong     signed by ca: CN=db.wrong.example, SAN DNS:db.wrong.example
 #   client    signed by ca: CN=corral_test, clientAuth
+#   other-user signed by ca: CN=corral_other, clientAuth
 #   stranger  signed by other-ca: CN=corral_test, clientAuth
 # Keys are mode 0600. Exits non-zero with openssl's output on failure.
 set -euo pipefail
@@ -59,4 +60,5 @@ ca other-ca "corral other CA"
 leaf server ca localhost 'subjectAltName=DNS:localhost,IP:127.0.0.1' extendedKeyUsage=serverAuth
 leaf wrong ca db.wrong.example subjectAltName=DNS:db.wrong.example extendedKeyUsage=serverAuth
 leaf client ca corral_test extendedKeyUsage=clientAuth
+leaf other-user ca corral_other extendedKeyUsage=clientAuth
 leaf stranger other-ca corral_test extendedKeyUsage=clientAuth

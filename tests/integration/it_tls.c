@@ -5,7 +5,11 @@
  * refused (the 'S' comes, then the connection closes); a second
  * SSLRequest inside TLS is a protocol violation (08P01); a GSSENCRequest
  * is answered 'N' and an SSLRequest after it still gets TLS; and a raw
- * TLS client logs in with a cleartext password and runs a query. */
+ * TLS client logs in with a cleartext password and runs a query.
+ * Case "cert" (it_tls_cert.sh, cert authentication): a TLS client with
+ * the certificate $IT_CERT (a path without .crt/.key; empty: none) logs
+ * in as $PGUSER and gets FATAL $IT_CERT_SQLSTATE with $IT_CERT_TEXT in
+ * the message. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,20 +51,33 @@ static size_t startup(uint8_t *out, const char *user)
 	return n;
 }
 
-/* TLS over r's socket after its SSLRequest was answered 'S'; reads and
- * writes block for at most IT_WAIT_MS. */
-static SSL *tls_connect(struct it_raw *r, SSL_CTX **ctx)
+/* TLS over r's socket after its SSLRequest was answered 'S', presenting
+ * the certificate cert.crt with the key cert.key when cert is not NULL;
+ * reads and writes block for at most IT_WAIT_MS. */
+static SSL *tls_connect_as(struct it_raw *r, SSL_CTX **ctx, const char *cert)
 {
 	struct timeval tv = { .tv_sec = IT_WAIT_MS / 1000 };
 	ck_assert_int_eq(setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
 	*ctx = SSL_CTX_new(TLS_client_method());
 	ck_assert_ptr_nonnull(*ctx);
+	if (cert) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s.crt", cert);
+		ck_assert_int_eq(SSL_CTX_use_certificate_file(*ctx, path, SSL_FILETYPE_PEM), 1);
+		snprintf(path, sizeof path, "%s.key", cert);
+		ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(*ctx, path, SSL_FILETYPE_PEM), 1);
+	}
 	SSL *ssl = SSL_new(*ctx);
 	SSL_set_fd(ssl, r->fd);
 	int rc = SSL_connect(ssl);
 	ck_assert_msg(rc == 1, "TLS handshake with corral: %s",
 		      ERR_reason_error_string(ERR_peek_last_error()));
 	return ssl;
+}
+
+static SSL *tls_connect(struct it_raw *r, SSL_CTX **ctx)
+{
+	return tls_connect_as(r, ctx, NULL);
 }
 
 static void tls_send(SSL *ssl, const void *p, size_t n)
@@ -194,6 +211,30 @@ START_TEST(test_gssenc_then_tls_login)
 }
 END_TEST
 
+/* Cert authentication refuses the login: FATAL with the SQLSTATE and
+ * text it_tls_cert.sh expects, and nothing after it. */
+START_TEST(test_cert_refused)
+{
+	struct it_raw r;
+	SSL_CTX *ctx;
+	uint8_t buf[8192], msg[1024];
+	const char *code, *message, *cert = it_env("IT_CERT");
+	it_raw_open(&r);
+	it_raw_send(&r, ssl_request, sizeof ssl_request);
+	ck_assert_int_eq(it_raw_byte(&r), 'S');
+	SSL *ssl = tls_connect_as(&r, &ctx, cert[0] ? cert : NULL);
+	tls_send(ssl, msg, startup(msg, it_env("PGUSER")));
+	long len = tls_message(ssl, buf, sizeof buf);
+	ck_assert_int_ge(len, 0);
+	ck_assert_int_eq(buf[0], 'E');
+	error_fields(buf + 5, len, &code, &message);
+	it_check_diag("cert login", code, message, it_env("IT_CERT_SQLSTATE"), it_env("IT_CERT_TEXT"));
+	ck_assert_int_eq(tls_message(ssl, buf, sizeof buf), -1);
+	free_tls(ssl, ctx);
+	it_raw_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("it_tls");
@@ -203,6 +244,10 @@ int main(void)
 	tcase_add_test(tc, test_bytes_after_ssl_request_refused);
 	tcase_add_test(tc, test_second_ssl_request);
 	tcase_add_test(tc, test_gssenc_then_tls_login);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cert");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_cert_refused);
 	suite_add_tcase(s, tc);
 	return it_run(s);
 }

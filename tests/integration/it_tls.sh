@@ -10,6 +10,8 @@
 #     on both legs (\conninfo, pg_stat_ssl); a plaintext psql is refused
 #     with "SSL required", the unix socket is not; it_tls.c's raw cases;
 #     pgbench -S, 20 clients, over TLS on both legs: 0 failed.
+#     The tls column of SHOW CLIENTS and SHOW SERVERS: "TLSv1.3/<cipher>/
+#     ECDH=<group>" for TLS connections, empty for the plain console.
 #  3. Reload: replaced certificate files are read again (a new client sees
 #     the new certificate, a connected one carries on); a reload with a
 #     missing file is refused and TLS goes on as before.
@@ -75,7 +77,7 @@ corral_start db:it_tls_bench="host=127.0.0.1 dbname=$db pool_mode=transaction po
 	client_tls_sslmode=require client_tls_cert_file="$certs/server.crt" \
 	client_tls_key_file="$certs/server.key" \
 	server_tls_sslmode=verify-full server_tls_ca_file="$certs/ca.crt" \
-	auth_type=plain server_login_retry=0.2 max_client_conn=100 || exit 1
+	auth_type=plain server_login_retry=0.2 max_client_conn=100 admin_users="$PGUSER" || exit 1
 ini=$CORRAL_DIR/corral.ini
 
 # 1. The wrong certificate.
@@ -109,7 +111,8 @@ check_contains "plaintext psql is refused" "FATAL:  SSL required" \
 	"$(tls_psql it_tls sslmode=disable -c 'SELECT 1')"
 corral_expect "the unix socket needs no TLS" 1 \
 	"$(timeout 60 psql -X -At "host=$CORRAL_SOCKDIR port=$CORRAL_PORT dbname=it_tls" -c 'SELECT 1' 2>&1)"
-corral_check "raw protocol cases (it_tls)" corral_helper it_tls
+corral_check "raw protocol cases (it_tls)" env CK_RUN_CASE=raw \
+	timeout -k 5 180 "$CORRAL_TOP_BUILDDIR/tests/integration/it_tls"
 
 out=$(PGSSLMODE=require timeout -k 5 120 pgbench -n -S -c 20 -j 2 -T 5 \
 	-h "$CORRAL_HOST" -p "$CORRAL_PORT" it_tls_bench 2>&1)
@@ -122,6 +125,19 @@ corral_expect "every server connection of corral is encrypted" 0 \
 
 # 3. Reload picks up replaced files; a broken TLS config is refused.
 corral_client_start held it_tls 'sslmode=require' || exit 1
+# Before that, the tls column: each TLS connection's protocol, cipher and
+# key exchange; empty for the console's own (unix socket, plain).
+tls_re='TLSv1\.3/TLS_[A-Z0-9_]+/ECDH=[A-Za-z0-9]+'
+clients=$(corral_show_columns CLIENTS addr tls)
+awk '{ print "#   " $0 }' <<<"$clients"
+corral_check "SHOW CLIENTS: the TLS client's tls column names protocol/cipher/group" \
+	grep -qxE "127\.0\.0\.1\|$tls_re" <<<"$clients"
+corral_check "SHOW CLIENTS: the plain console client's tls column is empty" \
+	grep -qx 'unix|' <<<"$clients"
+servers=$(corral_show_columns SERVERS tls)
+# (No row at all reads as one empty line, which does not match.)
+corral_expect "SHOW SERVERS: every server's tls column shows TLS to PostgreSQL" 0 \
+	"$(grep -cvxE "$tls_re" <<<"$servers")"
 sed -i "s|^client_tls_cert_file = .*|client_tls_cert_file = $certs/wrong.crt|;s|^client_tls_key_file = .*|client_tls_key_file = $certs/wrong.key|" "$ini"
 kill -HUP "$CORRAL_PID"
 sleep 0.3

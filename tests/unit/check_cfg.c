@@ -218,6 +218,7 @@ static const struct bad_vector bad[] = {
 	{ "[pgbouncer]\n\nauth_type = scram-sha-256\n", 3,
 	  "auth_type scram-sha-256 needs auth_file or auth_user" },
 	{ "[pgbouncer]\nauth_type = hba\n", 2, "auth_type hba needs auth_hba_file" },
+	{ "[pgbouncer]\nauth_type = cert\n", 2, "auth_type cert needs client TLS" },
 	{ "[pgbouncer]\nauth_type = any\nclient_tls_sslmode = require\nclient_tls_key_file = k.pem\n",
 	  3, "client_tls_sslmode require needs client_tls_key_file and client_tls_cert_file" },
 };
@@ -242,7 +243,8 @@ START_TEST(test_auth_rules_accept)
 	static const char *const ok[] = {
 		"[pgbouncer]\nauth_type = trust\n",
 		"[pgbouncer]\nauth_type = any\n",
-		"[pgbouncer]\nauth_type = cert\n",
+		("[pgbouncer]\nauth_type = cert\nclient_tls_sslmode = require\n"
+		 "client_tls_key_file = k\nclient_tls_cert_file = c\n"),
 		"[pgbouncer]\nauth_user = pgb\n",
 		"[pgbouncer]\nauth_type = hba\nauth_hba_file = hba.conf\n",
 		("[pgbouncer]\nauth_type = trust\nclient_tls_sslmode = prefer\n"

@@ -7,7 +7,8 @@
  * every truncation of the SASL messages, fail with their SQLSTATE; a second
  * SCRAM login runs no PBKDF2; the recovered ClientKey is the client's;
  * auth_type hba picks each connection's method from its rules (local vs
- * host, TLS, addresses, names; reject, no match, cert, peer); secrets from
+ * host, TLS, addresses, names; reject, no match, cert, peer); cert checks
+ * TLS, the certificate and its CN, then that the user exists; secrets from
  * auth_query drive the same exchanges and give the pool SCRAM keys or the
  * md5 secret. The random source is a deterministic counter. */
 #include <check.h>
@@ -63,7 +64,8 @@ static int counter_random(void *ctx, void *out, size_t n)
 }
 
 /* A configuration with auth_type and the auth file above, a [users]-only
- * user "erin", and a cache over a counter. */
+ * user "erin", client TLS on (auth_type cert needs it; no file is read),
+ * and a cache over a counter. */
 struct fixture {
 	struct cfg *cfg;
 	struct counter_rng rng;
@@ -72,10 +74,11 @@ struct fixture {
 
 static void fixture_init(struct fixture *fx, const char *auth_type, int scram_iterations)
 {
-	char text[512];
+	char text[1024];
 	snprintf(text, sizeof text,
 		 "[pgbouncer]\nauth_type = %s\nauth_file = users.txt\nauth_hba_file = hba.conf\n"
-		 "scram_iterations = %d\n[users]\nerin = pool_mode=session\n",
+		 "scram_iterations = %d\nclient_tls_sslmode = require\nclient_tls_key_file = k\n"
+		 "client_tls_cert_file = c\n[users]\nerin = pool_mode=session\n",
 		 auth_type, scram_iterations);
 	struct cfg_error err;
 	ck_assert_msg(cfg_load_buffer(text, strlen(text), "test.ini", &fx->cfg, &err) == 0,
@@ -341,8 +344,6 @@ static const struct login_vector {
 	{ "trust", "nobody", "", CLIENT_AUTH_FAIL, "28000", "\"trust\" authentication failed", "",
 	  "no such user \"nobody\" in auth_file or [users]" },
 
-	{ "cert", "alice", "secret", CLIENT_AUTH_FAIL, "28000",
-	  "auth_type cert is not supported yet", "", "auth_type cert is not supported yet" },
 	{ "hba", "alice", "secret", CLIENT_AUTH_FAIL, "28000",  /* no rules: no match */
 	  "no pg_hba.conf entry for host \"[local]\", user \"alice\", database \"db\", "
 	  "no encryption", "", "no auth_hba_file rule matches" },
@@ -744,7 +745,9 @@ static const struct hba_vector {
 	  WRONG_PW("bob"), "md5 secret" },
 	{ "10.1.1.1", true, "db", "carol", "secret", CLIENT_AUTH_OK, "ScFK", NULL, NULL, NULL },
 	{ "8.8.4.4", true, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
-	  "cert authentication requires TLS", "line 5" },
+	  "certificate authentication failed for user \"alice\"",
+	  "cert authentication (auth_hba_file line 5) of user \"alice\": No valid client "
+	  "certificate" },
 	{ "9.9.9.9", true, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
 	  NO_ENTRY("9.9.9.9", "alice", "db", "SSL encryption"), "no auth_hba_file rule" },
 	{ "8.8.4.4", false, "db", "alice", "secret", CLIENT_AUTH_FAIL, "", "28000",
@@ -815,6 +818,79 @@ START_TEST(test_hba_peer)
 	run_login_on(&lg, &fx, &cl, &conn, NULL);
 	assert_failure(&lg, "28000", "Peer authentication failed for user \"not-me-surely\"",
 		       "asked to log in as \"not-me-surely\"");
+	login_fini(&lg);
+	client_fini(&cl);
+	fixture_fini(&fx);
+}
+END_TEST
+
+/* ---- cert ---- */
+
+#define CERT_FAILED(user) "certificate authentication failed for user \"" user "\""
+
+static const struct cert_vector {
+	const char *auth_type;  /* cert, or hba (rule 5: hostssl 8.8.0.0/16 cert) */
+	const char *addr;
+	bool ssl;
+	const char *cn;         /* the verified certificate's CN; NULL: none */
+	const char *user;
+	bool lookup, found;     /* auth_query asked (it finds the user, or not) */
+	const char *detail;     /* NULL: logs in; else a part of the failure's detail */
+	const char *log;        /* a part of err.log for a failure */
+} cert_logins[] = {
+	{ "cert", "10.1.1.1", true, "alice", "alice", false, false, NULL, NULL },
+	{ "cert", "10.1.1.1", true, "erin", "erin", false, false, NULL, NULL },  /* [users] */
+	{ "cert", "10.1.1.1", false, NULL, "alice", false, false,
+	  "The connection does not use TLS", "cert authentication (auth_type cert) of user" },
+	{ "cert", "10.1.1.1", true, NULL, "alice", false, false,
+	  "No valid client certificate: no certificate was sent.", "no certificate was sent" },
+	{ "cert", "10.1.1.1", true, "bob", "alice", false, false,
+	  "The client certificate is for \"bob\": its Common Name must be the user name.",
+	  "is for \"bob\"" },
+	{ "cert", "10.1.1.1", true, "nobody", "nobody", false, false, "",
+	  "no such user \"nobody\" in auth_file or [users] (cert)" },
+	{ "cert", "10.1.1.1", true, "nobody", "nobody", true, true, NULL, NULL },
+	{ "cert", "10.1.1.1", true, "nobody", "nobody", true, false, "",
+	  "no such user \"nobody\" in auth_file, [users] or auth_query (cert)" },
+	{ "hba", "8.8.4.4", true, "carol", "carol", false, false, NULL, NULL },
+	{ "hba", "8.8.4.4", true, "alice", "carol", false, false, "is for \"alice\"",
+	  "auth_hba_file line 5" },
+};
+
+/* cert: TLS, a verified certificate and its CN the user, who must exist
+ * (auth_file, [users] or auth_query); each failure names the user, its
+ * detail says what was wrong. No authentication message is sent. */
+START_TEST(test_cert)
+{
+	const struct cert_vector *v = &cert_logins[_i];
+	struct fixture fx;
+	fixture_init(&fx, v->auth_type, 4096);
+	if (strcmp(v->auth_type, "hba") == 0)
+		use_hba(&fx);
+	struct client_auth_conn conn = conn_of(v->addr, v->ssl, "db");
+	conn.can_lookup = v->lookup;
+	if (v->cn) {
+		conn.has_cert_cn = true;
+		snprintf(conn.cert_cn, sizeof conn.cert_cn, "%s", v->cn);
+	} else if (v->ssl) {
+		snprintf(conn.cert_why, sizeof conn.cert_why, "no certificate was sent");
+	}
+	const struct lookup_answer answer = { v->found, NULL };
+	struct client cl;
+	client_init(&cl, v->user, "");
+	struct login lg;
+	run_login_on(&lg, &fx, &cl, &conn, v->lookup ? &answer : NULL);
+	ck_assert_str_eq(cl.flow, v->detail ? "" : "K");
+	if (v->detail == NULL) {
+		ck_assert_msg(lg.res == CLIENT_AUTH_OK, "%s: %s", v->user, lg.err.log);
+	} else {
+		assert_failure(&lg, "28000", "", v->log);
+		char want[64];
+		snprintf(want, sizeof want, CERT_FAILED("%s"), v->user);
+		ck_assert_str_eq(lg.err.message, want);
+		ck_assert_msg(strstr(lg.err.detail, v->detail) != NULL, "detail \"%s\", want \"%s\"",
+			      lg.err.detail, v->detail);
+	}
 	login_fini(&lg);
 	client_fini(&cl);
 	fixture_fini(&fx);
@@ -937,6 +1013,7 @@ int main(void)
 	tcase_add_test(tc, test_message_after_success_and_double_fini);
 	tcase_add_loop_test(tc, test_hba, 0, (int)(sizeof hba_logins / sizeof hba_logins[0]));
 	tcase_add_test(tc, test_hba_peer);
+	tcase_add_loop_test(tc, test_cert, 0, (int)(sizeof cert_logins / sizeof cert_logins[0]));
 	tcase_add_loop_test(tc, test_lookup, 0, (int)(sizeof lookups / sizeof lookups[0]));
 	tcase_add_test(tc, test_lookup_unasked);
 	suite_add_tcase(s, tc);

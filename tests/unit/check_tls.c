@@ -106,12 +106,30 @@ START_TEST(test_load_errors)
 	cfg_settings_init(&s);
 	tls_test_apply(&s, "server_tls_sslmode=disable");
 	tls_test_apply(&s, load_errors[_i].settings);
-	ck_assert_int_eq(tls_contexts_load(&t, &s, why, sizeof why), -1);
+	ck_assert_int_eq(tls_contexts_load(&t, &s, false, why, sizeof why), -1);
 	ck_assert_msg(strstr(why, load_errors[_i].error) != NULL, "'%s': got '%s'",
 		      load_errors[_i].settings, why);
 	/* Untouched on failure. */
 	ck_assert_ptr_null(t.client);
 	ck_assert_int_eq(t.client_mode, CFG_SSLMODE_ALLOW);
+	cfg_settings_fini(&s);
+}
+END_TEST
+
+/* Cert authentication checks certificates in every sslmode, so it needs
+ * the CA even where the sslmode does not. */
+START_TEST(test_cert_auth_needs_ca)
+{
+	struct cfg_settings s;
+	struct tls_contexts t;
+	char why[512] = "";
+	cfg_settings_init(&s);
+	tls_test_apply(&s, TLS_TEST_ACCEPT " server_tls_sslmode=disable");
+	ck_assert_int_eq(tls_contexts_load(&t, &s, true, why, sizeof why), -1);
+	ck_assert_msg(strstr(why, "cert authentication (auth_type cert, or a cert rule in "
+			      "auth_hba_file) needs client_tls_ca_file") != NULL, "%s", why);
+	ck_assert_int_eq(tls_contexts_load(&t, &s, false, why, sizeof why), 0);
+	tls_contexts_fini(&t);
 	cfg_settings_fini(&s);
 }
 END_TEST
@@ -272,11 +290,15 @@ START_TEST(test_handshake)
 	expect_end(&a, handshakes[_i].accept_error, "accepting");
 	expect_end(&c, handshakes[_i].connect_error, "connecting");
 	if (handshakes[_i].accept_error == NULL && handshakes[_i].connect_error == NULL) {
-		char desc[128];
+		/* Both ends say the same, as PgBouncer: protocol/cipher/group. */
+		char desc[128], adesc[128], want[128];
 		tls_describe(c.ssl, desc, sizeof desc);
-		const char *want = strstr(handshakes[_i].settings, "tlsv1.2") ? "TLSv1.2/" : "TLSv1.3/";
-		ck_assert_msg(strncmp(desc, want, strlen(want)) == 0, "%s: %s", handshakes[_i].name,
-			      desc);
+		tls_describe(a.ssl, adesc, sizeof adesc);
+		bool v12 = strstr(handshakes[_i].settings, "tlsv1.2") != NULL;
+		snprintf(want, sizeof want, "%s/%s/ECDH=X25519", v12 ? "TLSv1.2" : "TLSv1.3",
+			 v12 ? "ECDHE-ECDSA-AES256-GCM-SHA384" : "TLS_AES_256_GCM_SHA384");
+		ck_assert_msg(strcmp(desc, want) == 0, "%s: %s", handshakes[_i].name, desc);
+		ck_assert_str_eq(adesc, want);
 	}
 	tls_free(a.ssl);
 	tls_free(c.ssl);
@@ -286,40 +308,61 @@ START_TEST(test_handshake)
 }
 END_TEST
 
-/* The client certificate's CN, once verified; none without one, or when
- * it was not checked (require). */
+/* The client certificate's CN, once verified; otherwise why not: none
+ * asked for (require without cert authentication) or sent, or one that
+ * did not verify. With cert authentication, require asks for a
+ * certificate but lets the handshake through without a good one. */
 START_TEST(test_peer_common_name)
 {
 	static const struct {
 		const char *settings;
-		const char *cn;   /* NULL: none */
+		bool cert_auth;
+		const char *cn;   /* NULL: none, for why */
+		const char *why;
 	} cases[] = {
 		{ "client_tls_sslmode=verify-ca client_tls_ca_file=@ca.crt server_tls_sslmode=require "
-		  "server_tls_cert_file=@client.crt server_tls_key_file=@client.key", "corral_test" },
+		  "server_tls_cert_file=@client.crt server_tls_key_file=@client.key", false,
+		  "corral_test", NULL },
 		{ "server_tls_sslmode=require server_tls_cert_file=@client.crt "
-		  "server_tls_key_file=@client.key", NULL },
-		{ "server_tls_sslmode=require", NULL },
+		  "server_tls_key_file=@client.key", false, NULL, "no certificate was sent" },
+		{ "server_tls_sslmode=require", false, NULL, "no certificate was sent" },
+		{ "client_tls_ca_file=@ca.crt server_tls_sslmode=require "
+		  "server_tls_cert_file=@client.crt server_tls_key_file=@client.key", true,
+		  "corral_test", NULL },
+		{ "client_tls_ca_file=@ca.crt server_tls_sslmode=require "
+		  "server_tls_cert_file=@other-user.crt server_tls_key_file=@other-user.key", true,
+		  "corral_other", NULL },
+		{ "client_tls_ca_file=@ca.crt server_tls_sslmode=require "
+		  "server_tls_cert_file=@stranger.crt server_tls_key_file=@stranger.key", true, NULL,
+		  "the certificate did not verify: unable to verify the first certificate" },
+		{ "client_tls_ca_file=@ca.crt server_tls_sslmode=require", true, NULL,
+		  "no certificate was sent" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char settings[1024], cn[64] = "", tiny[11] = "";
+		char settings[1024], cn[64] = "", tiny[11] = "", why[256] = "";
 		int fds[2];
 		struct tls_contexts t;
 		struct end a, c;
 		snprintf(settings, sizeof settings, TLS_TEST_ACCEPT " %s", cases[i].settings);
-		tls_test_load(&t, settings);
+		tls_test_load_auth(&t, settings, cases[i].cert_auth);
 		tls_test_pair(fds, 0);
 		handshake(&t, "127.0.0.1", fds, &a, &c);
 		ck_assert_msg(a.result == TLS_IO_OK, "%s", a.why);
+		ck_assert_msg(c.result == TLS_IO_OK, "%s", c.why);
 		if (cases[i].cn) {
-			ck_assert_int_eq(tls_peer_common_name(a.ssl, cn, sizeof cn), 0);
+			ck_assert_int_eq(tls_peer_common_name(a.ssl, cn, sizeof cn, why, sizeof why), 0);
 			ck_assert_str_eq(cn, cases[i].cn);
 			/* "corral_test" needs 12 bytes. */
-			ck_assert_int_eq(tls_peer_common_name(a.ssl, tiny, sizeof tiny), -1);
+			ck_assert_int_eq(tls_peer_common_name(a.ssl, tiny, sizeof tiny, why, sizeof why),
+					 -1);
+			ck_assert_str_eq(why, "the certificate's Common Name is too long or "
+					 "holds a NUL byte");
 		} else {
-			ck_assert_int_eq(tls_peer_common_name(a.ssl, cn, sizeof cn), -1);
+			ck_assert_int_eq(tls_peer_common_name(a.ssl, cn, sizeof cn, why, sizeof why), -1);
+			ck_assert_str_eq(why, cases[i].why);
 		}
 		/* The connecting end saw the server's certificate, not verified. */
-		ck_assert_int_eq(tls_peer_common_name(c.ssl, cn, sizeof cn), -1);
+		ck_assert_int_eq(tls_peer_common_name(c.ssl, cn, sizeof cn, why, sizeof why), -1);
 		tls_free(a.ssl);
 		tls_free(c.ssl);
 		close(fds[0]);
@@ -579,6 +622,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_protocols, 0, sizeof protocol_cases / sizeof protocol_cases[0]);
 	tcase_add_loop_test(tc, test_load_errors, 0, sizeof load_errors / sizeof load_errors[0]);
+	tcase_add_test(tc, test_cert_auth_needs_ca);
 	tcase_add_test(tc, test_load_ok);
 	tcase_add_loop_test(tc, test_handshake, 0, sizeof handshakes / sizeof handshakes[0]);
 	tcase_add_test(tc, test_peer_common_name);

@@ -8,6 +8,7 @@
 #define CORRAL_TESTS_UNIT_TLS_TEST_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +63,22 @@ static inline void tls_test_apply(struct cfg_settings *s, const char *text)
 	}
 }
 
-/* Both contexts from the default settings plus text. */
-static inline void tls_test_load(struct tls_contexts *t, const char *text)
+/* Both contexts from the default settings plus text; cert_auth as
+ * tls_contexts_load takes it. */
+static inline void tls_test_load_auth(struct tls_contexts *t, const char *text, bool cert_auth)
 {
 	struct cfg_settings s;
 	char why[512];
 	cfg_settings_init(&s);
 	tls_test_apply(&s, text);
-	ck_assert_msg(tls_contexts_load(t, &s, why, sizeof why) == 0, "%s", why);
+	ck_assert_msg(tls_contexts_load(t, &s, cert_auth, why, sizeof why) == 0, "%s", why);
 	cfg_settings_fini(&s);
+}
+
+/* The same without cert authentication. */
+static inline void tls_test_load(struct tls_contexts *t, const char *text)
+{
+	tls_test_load_auth(t, text, false);
 }
 
 /* A non-blocking unix socketpair; buffer > 0 asks for send and receive
