@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "pooler/cancel.h"
 #include "pooler/client.h"
 #include "pooler/corral.h"
 #include "pooler/iobuf.h"
@@ -103,14 +104,19 @@ static const char *load_balance_name(const struct cfg_database *db)
 
 static void pool_row(struct admin_result *r, const struct pool *p)
 {
-	int sv_active = 0, sv_tested = 0, sv_idle = 0, sv_used = 0;
+	int sv_active = 0, sv_tested = 0, sv_idle = 0, sv_used = 0, sv_canceled = 0;
+	int cancels, requesters;
 	const struct list_node *it;
 	for (it = p->active_servers.next; it != &p->active_servers; it = it->next) {
-		if (list_entry(it, struct server, node)->state == SERVER_ST_ACTIVE)
+		enum server_state st = list_entry(it, struct server, node)->state;
+		if (st == SERVER_ST_ACTIVE)
 			sv_active++;
+		else if (st == SERVER_ST_BEING_CANCELED)
+			sv_canceled++;
 		else
 			sv_tested++;  /* running server_reset_query or server_check_query */
 	}
+	cancel_count(p->corral, p, &cancels, &requesters);
 	for (it = p->idle_servers.next; it != &p->idle_servers; it = it->next) {
 		if (server_needs_check(list_entry(it, struct server, node)))
 			sv_used++;
@@ -124,11 +130,11 @@ static void pool_row(struct admin_result *r, const struct pool *p)
 	admin_cell_text(r, p->user_name);
 	admin_cell_int(r, list_length(&p->idle_clients) + list_length(&p->active_clients));
 	admin_cell_int(r, p->waiting_count + list_length(&p->welcome_clients));
+	admin_cell_int(r, requesters);
 	admin_cell_int(r, 0);  /* cancel requests are forwarded at once, never queued */
-	admin_cell_int(r, 0);
 	admin_cell_int(r, sv_active);
-	admin_cell_int(r, 0);
-	admin_cell_int(r, 0);
+	admin_cell_int(r, cancels);
+	admin_cell_int(r, sv_canceled);
 	admin_cell_int(r, sv_idle);
 	admin_cell_int(r, sv_used);
 	admin_cell_int(r, sv_tested);

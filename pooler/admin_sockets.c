@@ -235,6 +235,8 @@ static const char *server_state(const struct server *s, bool sockets)
 	case SERVER_ST_TESTING:
 	case SERVER_ST_RESET:
 		return sockets ? "sv_tested" : "tested";
+	case SERVER_ST_BEING_CANCELED:
+		return sockets ? "sv_being_canceled" : "being_canceled";
 	default:  /* connecting: the socket, TLS or the login */
 		return sockets ? "sv_login" : "new";
 	}

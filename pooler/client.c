@@ -503,7 +503,9 @@ static enum stream_verdict on_startup_packet(struct client *c, const struct pg_f
 		stream_send_out(&c->stream);
 		return STREAM_CONSUMED;
 	case PG_STARTUP_CANCEL_REQUEST:
-		cancel_route(c->corral, st.cancel_pid, st.cancel_key);
+		/* Held open until PostgreSQL has acted, unless TLS would close it first. */
+		cancel_route(c->corral, st.cancel_pid, st.cancel_key,
+			     c->stream.tls == STREAM_TLS_OFF ? c->stream.fd : -1);
 		client_close(c, "cancel request handled");
 		return STREAM_STOP;
 	case PG_STARTUP_MESSAGE:

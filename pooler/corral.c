@@ -16,6 +16,7 @@
 
 #include "config/cfg.h"
 #include "pooler/admin.h"
+#include "pooler/cancel.h"
 #include "pooler/cancel_map.h"
 #include "pooler/client.h"
 #include "pooler/client_auth.h"
@@ -364,6 +365,7 @@ int corral_init(struct corral *c, const struct corral_options *opts, struct cfg 
 	list_init(&c->login_clients);
 	list_init(&c->dead_clients);
 	list_init(&c->dead_servers);
+	list_init(&c->cancels);
 	if (apply_log_settings(opts, cfg) != 0) {
 		snprintf(why, why_size, "cannot open logfile '%s': %s", cfg->settings.logfile,
 			 strerror(errno));
@@ -415,6 +417,7 @@ static void close_all(struct corral *c)
 				server_close(list_entry(m, struct server, node), "corral is shutting down");
 	}
 	reap(c);
+	cancel_free_all(c);  /* they refer to pools */
 	while ((n = list_first(&c->pools)) != NULL)
 		pool_free(list_entry(n, struct pool, node));
 }

@@ -51,6 +51,7 @@ struct corral {
 	struct scram_cache *scram;    /* owned: randomness and derived SCRAM keys */
 	struct tls_contexts tls;      /* owned: TLS contexts built from the running settings */
 	struct cancel_map *cancel;    /* owned: BackendKeyData -> client */
+	struct list_node cancels;     /* cancel requests in flight (cancel.c owns them) */
 	struct ps_registry *prepared; /* owned: distinct prepared statements */
 	struct pg_buf ps_to_server;   /* scratch for prepared-statement rewrites */
 	struct pg_buf ps_to_client;

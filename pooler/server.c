@@ -42,8 +42,10 @@ static const unsigned allowed[] = {
 	[SERVER_ST_IDLE] = BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_TESTING) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_TESTING] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_ACTIVE] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_RESET) |
-			     BIT(SERVER_ST_CLOSED),
+			     BIT(SERVER_ST_BEING_CANCELED) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_RESET] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) | BIT(SERVER_ST_CLOSED),
+	[SERVER_ST_BEING_CANCELED] = BIT(SERVER_ST_IDLE) | BIT(SERVER_ST_ACTIVE) |
+				     BIT(SERVER_ST_RESET) | BIT(SERVER_ST_CLOSED),
 	[SERVER_ST_CLOSED] = 0,
 };
 
@@ -122,6 +124,7 @@ void server_set_state(struct server *s, enum server_state next)
 	case SERVER_ST_ACTIVE:
 	case SERVER_ST_RESET:
 	case SERVER_ST_TESTING:
+	case SERVER_ST_BEING_CANCELED:
 		list_push_back(&p->active_servers, &s->node);
 		break;
 	case SERVER_ST_CLOSED:
@@ -154,6 +157,8 @@ void server_close(struct server *s, const char *reason)
 	log_server(s, s->state == SERVER_ST_IDLE ? LOG_LVL_INFO : LOG_LVL_WARNING, reason);
 	if (s->lookup)
 		auth_query_server_lost(s, reason);
+	if (s->cancels > 0)
+		cancel_forget_server(s);
 	if (s->timer)
 		event_del(s->timer);
 	stream_close(&s->stream);
@@ -190,6 +195,7 @@ static enum stream_verdict server_on_message(void *owner, struct stream *st, con
 	case SERVER_ST_LOGIN:
 		return on_login_message(s, msg);
 	case SERVER_ST_IDLE:
+	case SERVER_ST_BEING_CANCELED:  /* clean and unlinked, as idle */
 		return on_idle_message(s, msg);
 	case SERVER_ST_ACTIVE:
 	case SERVER_ST_RESET:
@@ -700,10 +706,20 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 }
 
 /* A clean, unlinked server goes back to the pool, through
- * server_reset_query first when `reset` asks for it. */
+ * server_reset_query first when `reset` asks for it; while a cancel for
+ * its last query is in flight, only once PostgreSQL has handled it (the
+ * signal would end whatever query runs next). */
 static void reset_or_release(struct server *s, bool reset)
 {
 	const char *query = s->pool->corral->cfg->settings.server_reset_query;
+	if (s->cancels > 0) {
+		log_debug("S-%llu %s/%s: released while a cancel is in flight: kept out of the pool "
+			  "until PostgreSQL has handled it", (unsigned long long)s->id, s->pool->db_name,
+			  s->pool->user_name);
+		s->reset_wanted = reset;
+		server_set_state(s, SERVER_ST_BEING_CANCELED);
+		return;
+	}
 	if (!reset || query[0] == '\0') {
 		pool_release(s->pool, s);
 		return;
@@ -713,6 +729,12 @@ static void reset_or_release(struct server *s, bool reset)
 	s->swallow++;
 	server_set_state(s, SERVER_ST_RESET);
 	stream_send_out(&s->stream);
+}
+
+void server_cancels_done(struct server *s)
+{
+	if (s->state == SERVER_ST_BEING_CANCELED)
+		reset_or_release(s, s->reset_wanted);
 }
 
 /* The last ReadyForQuery reached the client: both are free again. */

@@ -7,8 +7,10 @@
  * again by counting what is in flight (PROTOCOL.md): +1 per Query, Sync or
  * FunctionCall forwarded, -1 per ReadyForQuery; free at ReadyForQuery 'I'
  * with nothing in flight and no extended-protocol message since the last
- * Sync. The state is its list membership in the pool; server_set_state is
- * the one place that changes it. */
+ * Sync. Released while a cancel for its query is still in flight, it waits
+ * for PostgreSQL to handle that cancel before anyone else gets it
+ * (cancel.h). The state is its list membership in the pool;
+ * server_set_state is the one place that changes it. */
 #ifndef CORRAL_POOLER_SERVER_H
 #define CORRAL_POOLER_SERVER_H
 
@@ -34,6 +36,7 @@ struct server_login;
 	X(SERVER_ST_TESTING, "testing")       /* running server_check_query before reuse */ \
 	X(SERVER_ST_ACTIVE, "active")         /* linked to a client */ \
 	X(SERVER_ST_RESET, "reset")           /* running server_reset_query, unlinked */ \
+	X(SERVER_ST_BEING_CANCELED, "being_canceled") /* released, unlinked: waits for its cancels */ \
 	X(SERVER_ST_CLOSED, "closed")         /* gone; freed at the end of the loop turn */
 
 #define SERVER_STATE_ENUM(name, text) name,
@@ -58,6 +61,8 @@ struct server {
 	bool dirty;                   /* must not be reused: close when released */
 	struct auth_query *lookup;    /* ACTIVE, no client: running an auth_query lookup */
 	bool close_needed;            /* target changed on reload, or RECONNECT: close when released */
+	int cancels;                  /* cancel requests in flight for its backend (cancel.c) */
+	bool reset_wanted;            /* BEING_CANCELED: server_reset_query before the pool */
 	uint64_t created_us, last_used_us;
 	uint64_t query_start_us;      /* turn time the running query was sent */
 	uint64_t xact_start_us;       /* turn time the running transaction began */
@@ -76,6 +81,10 @@ void server_link(struct server *s, struct client *c);
 /* The linked client is leaving. A clean server goes back to the pool (after
  * server_reset_query in session mode); one with work in flight is closed. */
 void server_client_left(struct server *s);
+
+/* The last cancel request for s was handled by PostgreSQL: a server kept
+ * out of the pool for it (BEING_CANCELED) goes on there now. */
+void server_cancels_done(struct server *s);
 
 /* Close s: its client (if any) gets an error and is closed too. */
 void server_close(struct server *s, const char *reason);

@@ -40,6 +40,7 @@ void it_raw_open(struct it_raw *r)
 	r->type = 0;
 	r->body = NULL;
 	r->body_len = 0;
+	r->key_pid = r->key_secret = 0;
 }
 
 void it_raw_close(struct it_raw *r)
@@ -210,8 +211,15 @@ void it_raw_wait_ready(struct it_raw *r)
 {
 	for (;;) {
 		switch (r->type) {
+		case PG_BE_BACKEND_KEY_DATA: {
+			struct pg_frame f = current(r);
+			struct pg_reader rd;
+			ck_assert_int_eq(pg_backend_read_backend_key_data(&f, &rd, &r->key_pid,
+									  &r->key_secret), PG_OK);
+			it_raw_next(r);
+			continue;
+		}
 		case PG_BE_PARAMETER_STATUS:
-		case PG_BE_BACKEND_KEY_DATA:
 		case PG_BE_NOTICE:
 			it_raw_next(r);
 			continue;
@@ -224,6 +232,30 @@ void it_raw_wait_ready(struct it_raw *r)
 		default:
 			ck_abort_msg("message '%c' (0: close) before ReadyForQuery",
 				     r->type ? r->type : '0');
+		}
+	}
+}
+
+void it_raw_send_query(struct it_raw *r, const char *sql)
+{
+	struct pg_buf b;
+	pg_buf_init(&b);
+	pg_frontend_put_query(&b, sql);
+	send_buf(r, &b);
+}
+
+void it_raw_query_end(struct it_raw *r, int ms, char sqlstate[6])
+{
+	int64_t deadline = it_now_ms() + ms;
+	sqlstate[0] = '\0';
+	for (;;) {
+		uint8_t type = raw_next(r, deadline);
+		ck_assert_msg(type != 0, "corral closed the connection before ReadyForQuery");
+		if (type == PG_BE_READY_FOR_QUERY)
+			return;
+		if (type == PG_BE_ERROR && sqlstate[0] == '\0') {
+			struct pg_backend_diag d = raw_error(r);
+			snprintf(sqlstate, 6, "%s", d.sqlstate ? d.sqlstate : "?????");
 		}
 	}
 }

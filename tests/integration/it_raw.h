@@ -17,6 +17,7 @@ struct it_raw {
 	uint8_t type;             /* the last message it_raw_next read; 0 at EOF */
 	const uint8_t *body;      /* its body, inside `in` until the next read */
 	size_t body_len;
+	uint32_t key_pid, key_secret; /* BackendKeyData it_raw_wait_ready passed, else 0 */
 };
 
 /* Connects to CORRAL_HOST:CORRAL_PORT. */
@@ -46,8 +47,15 @@ void it_raw_expect_error(struct it_raw *r, const char *sqlstates, const char *pa
 /* Fails unless corral closes the connection within ms; messages before
  * the close are skipped. Returns how long the close took, in ms. */
 int64_t it_raw_expect_eof(struct it_raw *r, int ms);
-/* Skips ParameterStatus, BackendKeyData and notices from the current
- * message on; fails unless ReadyForQuery comes (an error names itself). */
+/* Skips ParameterStatus, BackendKeyData (kept in key_pid, key_secret) and
+ * notices from the current message on; fails unless ReadyForQuery comes
+ * (an error names itself). */
 void it_raw_wait_ready(struct it_raw *r);
+/* Sends a simple Query. */
+void it_raw_send_query(struct it_raw *r, const char *sql);
+/* Reads the query's replies up to its ReadyForQuery, within ms; fails on
+ * a close or a timeout. sqlstate gets the SQLSTATE of the first error, or
+ * "" when none came. */
+void it_raw_query_end(struct it_raw *r, int ms, char sqlstate[6]);
 
 #endif

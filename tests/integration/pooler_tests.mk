@@ -47,6 +47,11 @@ tests_integration_it_cancel_SOURCES = tests/integration/it_cancel.c
 tests_integration_it_cancel_CFLAGS = $(IT_CFLAGS)
 tests_integration_it_cancel_LDADD = $(IT_LDADD)
 
+check_PROGRAMS += tests/integration/it_cancel_race
+tests_integration_it_cancel_race_SOURCES = tests/integration/it_cancel_race.c
+tests_integration_it_cancel_race_CFLAGS = $(IT_CFLAGS)
+tests_integration_it_cancel_race_LDADD = $(IT_LDADD)
+
 check_PROGRAMS += tests/integration/it_bad_input
 tests_integration_it_bad_input_SOURCES = tests/integration/it_bad_input.c
 tests_integration_it_bad_input_CFLAGS = $(IT_CFLAGS)
@@ -67,6 +72,7 @@ IT_POOLER_TESTS = \
 	tests/integration/it_copy.sh \
 	tests/integration/it_pool_modes.sh \
 	tests/integration/it_cancel.sh \
+	tests/integration/it_cancel_race.sh \
 	tests/integration/it_query_wait_timeout.sh \
 	tests/integration/it_many_clients.sh \
 	tests/integration/it_max_client_conn.sh \
