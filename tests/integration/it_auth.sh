@@ -2,7 +2,8 @@
 # auth_type = hba and auth_query, against the harness PostgreSQL.
 # hba: rules in an auth_hba_file allow and reject as written: local (unix
 # socket) vs host (TCP), database and user lists, CIDR and address+mask
-# matches and mismatches, reject, trust vs scram-sha-256 vs password; a
+# matches and mismatches, reject, trust vs scram-sha-256 vs password, peer
+# (the OS user of the unix socket's peer, whoever runs the test); a
 # refused login gets FATAL 28000 (it_auth.c reads the SQLSTATE).
 # auth_query: an md5 role and a SCRAM role created here, in no auth_file,
 # log in through corral with the right password and fail 28P01 with a
@@ -49,13 +50,20 @@ as_user() {
 	PGPASSWORD=$pw corral_psql "$db" -w -U "$user" "$@" 2>&1 | tr '\n' ' ' | sed 's/ $//'
 }
 
-# The same over corral's unix socket, without a password.
+# The same over corral's unix socket as user $2 (as_local: $PGUSER),
+# without a password.
+as_local_user() {
+	local db=$1 user=$2
+	shift 2
+	PGPASSWORD='' timeout -k 5 60 psql -X -q -At -w \
+		"host=$CORRAL_SOCKDIR port=$CORRAL_PORT dbname=$db user=$user" "$@" 2>&1 |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
 as_local() {
 	local db=$1
 	shift
-	PGPASSWORD= timeout -k 5 60 psql -X -q -At -w \
-		"host=$CORRAL_SOCKDIR port=$CORRAL_PORT dbname=$db user=$PGUSER" "$@" 2>&1 |
-		tr '\n' ' ' | sed 's/ $//'
+	as_local_user "$db" "$PGUSER" "$@"
 }
 
 # Runs case $1 of it_auth.c: a raw login to $2 as $3 with password $4
@@ -88,8 +96,14 @@ pg_allow_md5 "$M" || corral_not_ok "allow md5 logins for $M in PostgreSQL's pg_h
 
 # ---- auth_type = hba ----
 CORRAL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/corral-it.XXXXXX") || exit 1
+# peer: the OS user running this test logs in to it_e as itself; corral
+# must know the user (an auth_file line, as for trust), and it_e logs in
+# to PostgreSQL as $PGUSER whoever the client is.
+me=$(id -un)
+IT_EXTRA_AUTH+=("\"$me\" \"\"")
 cat >"$CORRAL_DIR/hba.conf" <<EOF
 # corral's rules for it_auth.sh
+local  it_e       all                                    peer
 local  it_a       all                                    trust
 local  all        all                                    reject
 host   it_b       $U                127.0.0.1/32         reject
@@ -98,8 +112,14 @@ host   all        all               10.0.0.0/8           trust
 host   it_c       all               127.0.1.0/24         trust
 host   it_d       all               127.0.0.0  255.0.0.0 password
 EOF
-if corral_start db:it_a= db:it_b= db:it_c= db:it_d= auth_type=hba \
-	auth_hba_file=hba.conf; then
+if corral_start db:it_a= db:it_b= db:it_c= db:it_d= \
+	db:it_e="user=$PGUSER password=$PGPASSWORD" auth_type=hba auth_hba_file=hba.conf; then
+	corral_expect "hba local peer: OS user $me logs in as $me (SO_PEERCRED)" \
+		"$PGUSER" "$(as_local_user it_e "$me" -c 'SELECT current_user')"
+	corral_expect_has "hba local peer: OS user $me may not log in as $U" \
+		"Peer authentication failed for user \"$U\"" "$(as_local_user it_e "$U" -c 'SELECT 1')"
+	corral_check "hba local peer: the log names the OS user" \
+		grep -q "OS user \"$me\" asked to log in as \"$U\"" "$CORRAL_LOG"
 	corral_expect_has "hba local trust: the unix socket logs in to it_a without a password" \
 		"1" "$(as_local it_a -c 'SELECT 1')"
 	corral_expect_has "hba local reject: the unix socket may not use it_b" \
@@ -133,6 +153,7 @@ if corral_start db:it_a= db:it_b= db:it_c= db:it_d= auth_type=hba \
 else
 	corral_not_ok "corral starts with auth_type hba"
 fi
+unset 'IT_EXTRA_AUTH[-1]'   # $me
 
 # ---- auth_query ----
 if corral_start db:it_q='pool_size=4' db:it_other= auth_type=md5 auth_user="$PGUSER"; then
