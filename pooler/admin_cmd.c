@@ -283,11 +283,13 @@ static void copy_settings(struct cfg_settings *dst, const struct cfg_settings *s
 
 /* Settings a reload applies by reading files (auth_file, the hba file,
  * TLS keys and certificates, whose contexts every TLS setting shapes): SET
- * would change the text, not what was read. */
+ * would change the text, not what was read. auth_type too: it decides
+ * whether the hba file is read and whether the TLS contexts ask clients
+ * for certificates. */
 static bool needs_reload(const char *key)
 {
 	static const char *const files[] = { "auth_file", "auth_hba_file", "auth_ident_file",
-					     "conffile" };
+					     "conffile", "auth_type" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (strcasecmp(key, files[i]) == 0)
 			return true;

@@ -78,6 +78,7 @@ static const struct {
 	{ "SET listen_port = 1", "55P02", "needs a restart" },
 	{ "SET auth_file = '/tmp/x'", "55P02", "RELOAD" },
 	{ "SET client_tls_sslmode = require", "55P02", "RELOAD" },
+	{ "SET auth_type = trust", "55P02", "RELOAD" },
 	{ "RESUME", "55000", "not paused" },
 	{ "RESUME it_admin", "55000", "database it_admin is not paused" },
 };
