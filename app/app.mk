@@ -10,6 +10,8 @@ app_libapp_a_SOURCES = \
 	app/html.c app/html.h \
 	app/db.c app/db.h \
 	app/handlers.c app/handlers.h \
+	app/comet.c app/comet.h \
+	app/publish.c app/publish.h \
 	app/worker.c app/worker.h
 app_libapp_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBPQ_CFLAGS)
 
@@ -34,7 +36,7 @@ tests_unit_check_app_html_SOURCES = tests/unit/check_app_html.c
 tests_unit_check_app_html_CFLAGS = $(APP_TEST_CFLAGS)
 tests_unit_check_app_html_LDADD = $(APP_TEST_LIBS)
 
-EXTRA_DIST += app/nginx.conf app/schema.sql app/static/index.html \
+EXTRA_DIST += app/nginx.conf app/schema.sql app/static/index.html app/static/chat.html \
 	app/files/hello.txt app/files/secret.txt
 
 # The app's integration tests (run by make check under the harness
@@ -42,6 +44,8 @@ EXTRA_DIST += app/nginx.conf app/schema.sql app/static/index.html \
 IT_APP_TESTS = \
 	tests/integration/it_app_load.sh \
 	tests/integration/it_app_process.sh \
-	tests/integration/it_app.sh
+	tests/integration/it_app.sh \
+	tests/integration/it_app_comet.sh
 TESTS += $(IT_APP_TESTS)
-EXTRA_DIST += $(IT_APP_TESTS) tests/integration/it_app_lib.sh app/stack.sh
+EXTRA_DIST += $(IT_APP_TESTS) tests/integration/it_app_lib.sh app/stack.sh \
+	tests/integration/it_app_comet_lib.sh

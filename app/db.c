@@ -17,6 +17,12 @@
 #include "app/app_log.h"
 #include "util/xalloc.h"
 
+/* A messages row as the chat endpoints show it. */
+#define MESSAGE_JSON \
+	"json_build_object('id', id, 'channel', channel, 'user', author, 'text', body, 'at', sent_at)"
+/* The most messages one history answer holds. */
+#define MESSAGE_HISTORY_MAX "100"
+
 static const struct {
 	const char *name;
 	const char *sql;
@@ -35,6 +41,19 @@ static const struct {
 	[DB_FILE_ALLOWED] = { "app_file_allowed",
 			      "SELECT downloadable FROM files WHERE name = $1", 1 },
 	[DB_HEALTH] = { "app_health", "SELECT 1", 0 },
+	[DB_CHANNEL_MEMBER] = { "app_channel_member",
+				"SELECT EXISTS (SELECT 1 FROM members m "
+				"WHERE m.channel = c.name AND m.username = $2) "
+				"FROM channels c WHERE c.name = $1", 2 },
+	/* The database writes the JSON, so the answer, the pushed message
+	 * and the history have one shape and one escaping. */
+	[DB_MESSAGE_INSERT] = { "app_message_insert",
+				"INSERT INTO messages (channel, author, body) VALUES ($1, $2, $3) "
+				"RETURNING " MESSAGE_JSON "::text", 3 },
+	[DB_MESSAGE_HISTORY] = { "app_message_history",
+				 "SELECT coalesce(json_agg(" MESSAGE_JSON " ORDER BY id), '[]')::text "
+				 "FROM (SELECT * FROM messages WHERE channel = $1 AND id > $2::bigint "
+				 "ORDER BY id LIMIT " MESSAGE_HISTORY_MAX ") m", 2 },
 };
 
 static uint64_t now_ms(void)

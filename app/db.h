@@ -19,6 +19,9 @@ enum db_stmt {
 	DB_WORLD_UPDATE,    /* $1 int[] ids, $2 int[] numbers */
 	DB_FILE_ALLOWED,    /* $1 name -> downloadable (no row: unknown file) */
 	DB_HEALTH,          /* -> 1 */
+	DB_CHANNEL_MEMBER,  /* $1 channel, $2 user -> member (no row: unknown channel) */
+	DB_MESSAGE_INSERT,  /* $1 channel, $2 user, $3 text -> the stored message as JSON */
+	DB_MESSAGE_HISTORY, /* $1 channel, $2 since id -> a JSON array of messages after it */
 	DB_STMT_COUNT,
 };
 

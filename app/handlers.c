@@ -1,6 +1,7 @@
 /* handlers: routing and the endpoints (see handlers.h). Every answer goes
- * through reply(), which adds the headers common to all of them; every
- * database failure goes through unavailable(). */
+ * through handlers_reply(), which adds the headers common to all of them;
+ * every database failure goes through handlers_unavailable(). The chat
+ * endpoints live in comet.c. */
 #include "app/handlers.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "app/app_log.h"
+#include "app/comet.h"
 #include "app/html.h"
 #include "app/params.h"
 #include "util/xalloc.h"
@@ -28,15 +30,19 @@ void handlers_init(struct handlers *h, const struct app_settings *s, uint64_t se
 		.rng = seed != 0 ? seed : 0x9e3779b97f4a7c15u,
 		.retry_after_s = s->retry_after_s,
 		.files_location = xstrdup(s->files_location),
+		.events_location = xstrdup(s->events_location),
 	};
 	db_init(&h->db, s->dsn, s->db_timeout_ms);
+	publish_init(&h->publish, s->publish_url, s->publish_timeout_ms);
 }
 
 void handlers_fini(struct handlers *h)
 {
 	db_fini(&h->db);
+	publish_fini(&h->publish);
 	free(h->files_location);
-	h->files_location = NULL;
+	free(h->events_location);
+	h->files_location = h->events_location = NULL;
 }
 
 /* A uniform-enough number in 1..WORLD_ROWS (xorshift64*). */
@@ -48,10 +54,8 @@ static int random_row(struct handlers *h)
 	return 1 + (int)((h->rng * 0x2545f4914f6cdd1du) >> 33) % WORLD_ROWS;
 }
 
-/* Send the request's output buffer with the headers every answer has.
- * content_type NULL: none (nginx then picks one, as for X-Accel-Redirect). */
-static void reply(struct handlers *h, struct evhttp_request *req, int code, const char *reason,
-		  const char *content_type)
+void handlers_reply(struct handlers *h, struct evhttp_request *req, int code, const char *reason,
+		    const char *content_type)
 {
 	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
 	evhttp_add_header(headers, "Server", "corral-app");
@@ -64,16 +68,14 @@ static void reply(struct handlers *h, struct evhttp_request *req, int code, cons
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
-static void reply_text(struct handlers *h, struct evhttp_request *req, int code,
-		       const char *reason, const char *text)
+void handlers_reply_text(struct handlers *h, struct evhttp_request *req, int code,
+			 const char *reason, const char *text)
 {
 	evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
-	reply(h, req, code, reason, "text/plain; charset=utf-8");
+	handlers_reply(h, req, code, reason, "text/plain; charset=utf-8");
 }
 
-/* The database failed: 503 with Retry-After, the reason in the log (not
- * in the answer: it may name hosts and users). */
-static void unavailable(struct handlers *h, struct evhttp_request *req)
+void handlers_unavailable(struct handlers *h, struct evhttp_request *req)
 {
 	char seconds[16], body[128];
 	app_log("%s: 503: %s", evhttp_request_get_uri(req), h->db.error);
@@ -83,7 +85,7 @@ static void unavailable(struct handlers *h, struct evhttp_request *req)
 		       evbuffer_get_length(evhttp_request_get_output_buffer(req)));
 	snprintf(body, sizeof body, "the database is busy or unreachable; retry in %d s\n",
 		 h->retry_after_s);
-	reply_text(h, req, 503, "Service Unavailable", body);
+	handlers_reply_text(h, req, 503, "Service Unavailable", body);
 }
 
 /* Read world row id into *number. Returns 0, or -1 with db.error set. */
@@ -114,23 +116,23 @@ static void add_world_json(struct evbuffer *out, int id, int number)
 static void on_json(struct handlers *h, struct evhttp_request *req, const char *query)
 {
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "{\"message\":\"Hello, World!\"}");
-	reply(h, req, 200, "OK", "application/json");
+	handlers_reply(h, req, 200, "OK", "application/json");
 }
 
 static void on_plaintext(struct handlers *h, struct evhttp_request *req, const char *query)
 {
-	reply_text(h, req, 200, "OK", "Hello, World!");
+	handlers_reply_text(h, req, 200, "OK", "Hello, World!");
 }
 
 static void on_db(struct handlers *h, struct evhttp_request *req, const char *query)
 {
 	int id = random_row(h), number;
 	if (fetch_world(h, id, &number) != 0) {
-		unavailable(h, req);
+		handlers_unavailable(h, req);
 		return;
 	}
 	add_world_json(evhttp_request_get_output_buffer(req), id, number);
-	reply(h, req, 200, "OK", "application/json");
+	handlers_reply(h, req, 200, "OK", "application/json");
 }
 
 static void on_queries(struct handlers *h, struct evhttp_request *req, const char *query)
@@ -141,7 +143,7 @@ static void on_queries(struct handlers *h, struct evhttp_request *req, const cha
 	for (int i = 0; i < n; i++) {
 		int id = random_row(h), number;
 		if (fetch_world(h, id, &number) != 0) {
-			unavailable(h, req);
+			handlers_unavailable(h, req);
 			return;
 		}
 		if (i > 0)
@@ -149,7 +151,7 @@ static void on_queries(struct handlers *h, struct evhttp_request *req, const cha
 		add_world_json(out, id, number);
 	}
 	evbuffer_add(out, "]", 1);
-	reply(h, req, 200, "OK", "application/json");
+	handlers_reply(h, req, 200, "OK", "application/json");
 }
 
 struct world_row {
@@ -242,10 +244,10 @@ static void on_updates(struct handlers *h, struct evhttp_request *req, const cha
 		add_world_json(out, rows[i].id, rows[i].number);
 	}
 	evbuffer_add(out, "]", 1);
-	reply(h, req, 200, "OK", "application/json");
+	handlers_reply(h, req, 200, "OK", "application/json");
 	goto out;
 fail:
-	unavailable(h, req);
+	handlers_unavailable(h, req);
 out:
 	free(rows);
 	free(sorted);
@@ -282,7 +284,7 @@ static void on_fortunes(struct handlers *h, struct evhttp_request *req, const ch
 {
 	PGresult *r = db_exec(&h->db, DB_FORTUNES, NULL);
 	if (r == NULL) {
-		unavailable(h, req);
+		handlers_unavailable(h, req);
 		return;
 	}
 	int n = PQntuples(r);
@@ -292,7 +294,7 @@ static void on_fortunes(struct handlers *h, struct evhttp_request *req, const ch
 	f[n] = (struct fortune){ "0", EXTRA_FORTUNE };
 	qsort(f, (size_t)n + 1, sizeof *f, by_message);
 	if (fortunes_html(evhttp_request_get_output_buffer(req), f, n + 1) == 0)
-		reply(h, req, 200, "OK", "text/html; charset=utf-8");
+		handlers_reply(h, req, 200, "OK", "text/html; charset=utf-8");
 	else
 		evhttp_send_error(req, 500, NULL);
 	free(f);
@@ -303,11 +305,11 @@ static void on_healthz(struct handlers *h, struct evhttp_request *req, const cha
 {
 	PGresult *r = db_exec(&h->db, DB_HEALTH, NULL);
 	if (r == NULL) {
-		unavailable(h, req);
+		handlers_unavailable(h, req);
 		return;
 	}
 	PQclear(r);
-	reply_text(h, req, 200, "OK", "ok\n");
+	handlers_reply_text(h, req, 200, "OK", "ok\n");
 }
 
 /* /files/<name>: the app decides, nginx sends (X-Accel-Redirect to the
@@ -315,30 +317,32 @@ static void on_healthz(struct handlers *h, struct evhttp_request *req, const cha
 static void on_file(struct handlers *h, struct evhttp_request *req, const char *name)
 {
 	if (!params_file_name_ok(name)) {
-		reply_text(h, req, 404, "Not Found", "no such file\n");
+		handlers_reply_text(h, req, 404, "Not Found", "no such file\n");
 		return;
 	}
 	const char *const params[] = { name };
 	PGresult *r = db_exec(&h->db, DB_FILE_ALLOWED, params);
 	if (r == NULL) {
-		unavailable(h, req);
+		handlers_unavailable(h, req);
 		return;
 	}
 	if (PQntuples(r) == 0) {
-		reply_text(h, req, 404, "Not Found", "no such file\n");
+		handlers_reply_text(h, req, 404, "Not Found", "no such file\n");
 	} else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
-		reply_text(h, req, 403, "Forbidden", "this file may not be downloaded\n");
+		handlers_reply_text(h, req, 403, "Forbidden", "this file may not be downloaded\n");
 	} else {
 		char *target = xmalloc(strlen(h->files_location) + strlen(name) + 1);
 		strcpy(stpcpy(target, h->files_location), name);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Accel-Redirect", target);
 		free(target);
-		reply(h, req, 200, "OK", NULL);
+		handlers_reply(h, req, 200, "OK", NULL);
 	}
 	PQclear(r);
 }
 
-typedef void handler_fn(struct handlers *h, struct evhttp_request *req, const char *query);
+/* A handler gets the query string (exact paths) or the rest of the path
+ * after its prefix. */
+typedef void handler_fn(struct handlers *h, struct evhttp_request *req, const char *arg);
 
 static const struct {
 	const char *path;
@@ -349,26 +353,53 @@ static const struct {
 	{ "/healthz", on_healthz },
 };
 
+static const struct {
+	const char *prefix;
+	handler_fn *fn;
+	bool post;           /* POST is served as well as GET and HEAD */
+} prefixed[] = {
+	{ "/files/", on_file, false },
+	{ "/events/", comet_on_events, false },
+	{ "/messages/", comet_on_messages, true },
+};
+
+/* A POST to a path that only reads: 405 (evhttp lets POST through for
+ * /messages/; PUT, DELETE and the rest it answers 501 itself). */
+static void not_allowed(struct handlers *h, struct evhttp_request *req)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+	handlers_reply_text(h, req, 405, "Method Not Allowed", "only GET and HEAD here\n");
+}
+
 void handlers_on_request(struct evhttp_request *req, void *arg)
 {
-	static const char files_prefix[] = "/files/";
 	struct handlers *h = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	bool post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
 	h->requests++;
 	if (path == NULL) {
-		reply_text(h, req, 400, "Bad Request", "bad request target\n");
+		handlers_reply_text(h, req, 400, "Bad Request", "bad request target\n");
 		return;
 	}
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		if (strcmp(path, routes[i].path) == 0) {
-			routes[i].fn(h, req, evhttp_uri_get_query(uri));
+			if (post)
+				not_allowed(h, req);
+			else
+				routes[i].fn(h, req, evhttp_uri_get_query(uri));
 			return;
 		}
 	}
-	if (strncmp(path, files_prefix, sizeof files_prefix - 1) == 0) {
-		on_file(h, req, path + sizeof files_prefix - 1);
-		return;
+	for (size_t i = 0; i < sizeof prefixed / sizeof prefixed[0]; i++) {
+		size_t len = strlen(prefixed[i].prefix);
+		if (strncmp(path, prefixed[i].prefix, len) == 0) {
+			if (post && !prefixed[i].post)
+				not_allowed(h, req);
+			else
+				prefixed[i].fn(h, req, path + len);
+			return;
+		}
 	}
-	reply_text(h, req, 404, "Not Found", "not found\n");
+	handlers_reply_text(h, req, 404, "Not Found", "not found\n");
 }

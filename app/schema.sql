@@ -2,7 +2,8 @@
 --   psql -v ON_ERROR_STOP=1 -d DB -f app/schema.sql
 -- into an empty database (scripts/demo, bench/app.sh and the app tests do).
 -- world and fortune follow the TechEmpower Framework Benchmarks' shape;
--- files is the app's own: which names /files/<name> may hand to nginx.
+-- files is the app's own: which names /files/<name> may hand to nginx;
+-- channels, members and messages are the chat's (/events/, /messages/).
 
 CREATE TABLE world (
 	id integer PRIMARY KEY,
@@ -40,6 +41,36 @@ INSERT INTO files (name, downloadable) VALUES
 	('hello.txt', true),
 	('secret.txt', false);
 
+-- Who may read and post in which channel. A user is only a name here:
+-- corral-app takes it from the user= query parameter (docs/app.md).
+CREATE TABLE channels (
+	name text PRIMARY KEY
+);
+CREATE TABLE members (
+	channel text NOT NULL REFERENCES channels (name),
+	username text NOT NULL,
+	PRIMARY KEY (channel, username)
+);
+INSERT INTO channels (name) VALUES ('lobby'), ('staff');
+INSERT INTO members (channel, username) VALUES
+	('lobby', 'alice'),
+	('lobby', 'bob'),
+	('lobby', 'carol'),
+	('staff', 'alice');
+
+-- The chat's history: nchan pushes a message to the browsers listening
+-- now; this table is where it stays.
+CREATE TABLE messages (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	channel text NOT NULL REFERENCES channels (name),
+	author text NOT NULL,
+	body text NOT NULL,
+	sent_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX messages_channel_id ON messages (channel, id);
+
 ANALYZE world;
 ANALYZE fortune;
 ANALYZE files;
+ANALYZE channels;
+ANALYZE members;

@@ -90,6 +90,39 @@ static int check_location(const char *value, char *why, size_t why_size)
 	return 0;
 }
 
+int settings_publish_url_split(const char *url, char *host, size_t host_size, int *port,
+			       const char **path)
+{
+	static const char scheme[] = "http://";
+	char authority[300];
+	if (strncmp(url, scheme, sizeof scheme - 1) != 0)
+		return -1;
+	const char *a = url + sizeof scheme - 1, *slash = strchr(a, '/');
+	size_t len = slash != NULL ? (size_t)(slash - a) : 0;
+	if (len == 0 || len >= sizeof authority || strpbrk(slash, "?#") != NULL ||
+	    slash[strlen(slash) - 1] != '/')
+		return -1;
+	memcpy(authority, a, len);
+	authority[len] = '\0';
+	if (settings_listen_split(authority, host, host_size, port) != 0)
+		return -1;
+	*path = slash;
+	return 0;
+}
+
+static int check_publish_url(const char *value, char *why, size_t why_size)
+{
+	char host[256];
+	const char *path;
+	int port;
+	if (value[0] != '\0' &&
+	    settings_publish_url_split(value, host, sizeof host, &port, &path) != 0)
+		return why_printf(why, why_size,
+				  "'%s' is not http://HOST:PORT/PATH/ (e.g. http://127.0.0.1:8080/_nchan/pub/)",
+				  value);
+	return 0;
+}
+
 static const struct setting settings_table[] = {
 	{ "listen", KIND_STRING, offsetof(struct app_settings, listen), 0, 0, check_listen,
 	  "HOST:PORT", "address to accept HTTP on (default 127.0.0.1:8080)" },
@@ -107,6 +140,12 @@ static const struct setting settings_table[] = {
 	  "S", "how long stopping workers may finish (default 10)" },
 	{ "files-location", KIND_STRING, offsetof(struct app_settings, files_location), 0, 0,
 	  check_location, "PATH", "nginx's internal location for X-Accel-Redirect (default /protected/)" },
+	{ "events-location", KIND_STRING, offsetof(struct app_settings, events_location), 0, 0,
+	  check_location, "PATH", "nginx's internal nchan subscriber location (default /_nchan/sub/)" },
+	{ "publish-url", KIND_STRING, offsetof(struct app_settings, publish_url), 0, 0,
+	  check_publish_url, "URL", "nchan's publisher, http://HOST:PORT/PATH/ (default none)" },
+	{ "publish-timeout", KIND_INT, offsetof(struct app_settings, publish_timeout_ms), 10, 60000,
+	  NULL, "MS", "bound on publishing one message (default 1000)" },
 };
 
 #define SETTINGS_COUNT (sizeof settings_table / sizeof settings_table[0])
@@ -139,6 +178,9 @@ void settings_init(struct app_settings *s)
 		.idle_timeout_s = 15,
 		.drain_timeout_s = 10,
 		.files_location = xstrdup("/protected/"),
+		.events_location = xstrdup("/_nchan/sub/"),
+		.publish_url = xstrdup(""),
+		.publish_timeout_ms = 1000,
 	};
 }
 
@@ -292,15 +334,15 @@ static void usage(FILE *out)
 		"corral-app, a pre-forked synchronous app server (one blocking libpq\n"
 		"connection per worker), meant to run behind nginx and in front of corral.\n\n"
 		"Usage: corral-app [OPTION]...\n\n"
-		"  -c, --config=FILE        settings file, re-read on SIGHUP (name = value lines)\n");
+		"  -c, --config=FILE            settings file, re-read on SIGHUP (name = value lines)\n");
 	for (size_t i = 0; i < SETTINGS_COUNT; i++) {
 		char left[64];
 		snprintf(left, sizeof left, "--%s=%s", settings_table[i].name, settings_table[i].arg);
-		fprintf(out, "      %-20s %s\n", left, settings_table[i].help);
+		fprintf(out, "      %-24s %s\n", left, settings_table[i].help);
 	}
 	fprintf(out,
-		"  -V, --version            print the version and exit\n"
-		"  -h, --help               print this help and exit\n\n"
+		"  -V, --version                print the version and exit\n"
+		"  -h, --help                   print this help and exit\n\n"
 		"Command-line settings win over the file's, which win over DATABASE_URL.\n"
 		"SIGTERM or SIGINT: finish the requests in hand, then exit. SIGHUP: re-read\n"
 		"the settings and replace the workers gracefully. See docs/app.md.\n");

@@ -20,6 +20,9 @@ struct app_settings {
 	int idle_timeout_s;    /* an idle keep-alive connection is closed after this, 1..3600 */
 	int drain_timeout_s;   /* how long a stopping worker may finish its work, 1..600 */
 	char *files_location;  /* nginx's internal location for X-Accel-Redirect: "/.../" */
+	char *events_location; /* nginx's internal nchan subscriber location: "/.../" */
+	char *publish_url;     /* "http://host:port/path/" of nchan's publisher; "" = none */
+	int publish_timeout_ms; /* bound on one publish, 10..60000 */
 };
 
 /* The most settings one command line may give. */
@@ -53,8 +56,9 @@ void settings_fini(struct app_settings *s);
 /* Set one setting from its text. name is a long option name, '_' and '-'
  * alike. Returns 0, or -1 with the reason in why for: an unknown name, a
  * value that is not a whole decimal number in range, an empty value where
- * one is needed, a listen address that is not host:port, or a
- * files-location that does not start and end with '/'. */
+ * one is needed, a listen address that is not host:port, a files-location
+ * or events-location that does not start and end with '/', or a
+ * publish-url settings_publish_url_split refuses. */
 int settings_set(struct app_settings *s, const char *name, const char *value,
 		 char *why, size_t why_size) __attribute__((warn_unused_result));
 
@@ -77,5 +81,12 @@ int settings_load(const struct settings_cli *cli, const char *database_url,
  * not fit (settings_set already refused malformed ones). */
 int settings_listen_split(const char *listen, char *host, size_t host_size, int *port)
 	__attribute__((warn_unused_result));
+
+/* Split a publish-url, "http://HOST:PORT/PATH/" (HOST:PORT as for listen,
+ * PATH ending in '/'), into host, port and *path (pointing into url, at
+ * the '/' that starts it). Returns 0, or -1 when url is not of that form
+ * (https, a missing port, a query or fragment, no trailing '/'). */
+int settings_publish_url_split(const char *url, char *host, size_t host_size, int *port,
+			       const char **path) __attribute__((warn_unused_result));
 
 #endif

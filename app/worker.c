@@ -137,7 +137,8 @@ static int worker_setup(struct worker *w, const struct app_settings *s, int list
 	evhttp_set_timeout(w->http, s->idle_timeout_s);
 	evhttp_set_max_headers_size(w->http, 16384);
 	evhttp_set_max_body_size(w->http, 65536);
-	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/* POST only reaches /messages/ (the router answers 405 elsewhere). */
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	/* No Content-Type unless a handler sets one: for X-Accel-Redirect
 	 * nginx then types the file by its extension. */
 	evhttp_set_default_content_type(w->http, NULL);

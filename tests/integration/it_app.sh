@@ -5,7 +5,8 @@
 # the extra row, /files answered by nginx from the app's X-Accel-Redirect
 # (and 403/404 when the files table or the name says no), the internal
 # location closed to direct requests, static files, HTTP keep-alive to the
-# app, GET/HEAD only, and a corral refusal at login (max_client_conn)
+# app, GET/HEAD only (POST only where the chat posts: it_app_comet.sh),
+# and a corral refusal at login (max_client_conn)
 # answered with an immediate 503 and Retry-After.
 set -uo pipefail
 # shellcheck source=tests/integration/it_app_lib.sh
@@ -156,7 +157,9 @@ corral_expect "an unknown path" "404" "$(it_app_status "$IT_APP_URL/nowhere")"
 # HTTP/1.1 keep-alive: two requests, one connection to the app.
 corral_expect "the app keeps the connection alive" "1 0" \
 	"$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "$app/json" "$app/db" | xargs)"
-corral_expect "POST is refused (evhttp: 501 Not Implemented)" "501" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$app/json")"
+corral_expect "POST is refused where nothing is posted (405)" "405" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$app/json")"
+corral_expect "... and on /files/" "405" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$app/files/hello.txt")"
+corral_expect "other methods are refused by evhttp (501 Not Implemented)" "501" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -d x "$app/json")"
 corral_expect "HEAD works" "200" "$(curl -s -o /dev/null -w '%{http_code}' -I "$app/db")"
 
 # A corral refusal at login: a second app whose worker is one client too

@@ -29,6 +29,7 @@ IT_APP_DIR=
 IT_APP_PID=
 IT_APP_PORT=
 IT_APP_NGINX_PID=
+IT_APP_NGINX_PORT=
 IT_APP_NGINX_PREFIX=
 IT_APP_URL=
 export APP_STACK_LOG=
@@ -73,10 +74,18 @@ it_app_start_app() {
 	IT_APP_PORT=$port
 }
 
+# Chooses the port nginx will listen on, once: IT_APP_NGINX_PORT. A test
+# calls it before starting the app when the app must know nginx's address
+# (its publish-url).
+it_app_pick_nginx_port() {
+	[ -n "$IT_APP_NGINX_PORT" ] || IT_APP_NGINX_PORT=$(corral_free_port)
+}
+
 # Starts nginx in front of the running app; sets IT_APP_URL.
 it_app_start_nginx() {
 	local port
-	port=$(corral_free_port) || return 1
+	it_app_pick_nginx_port || return 1
+	port=$IT_APP_NGINX_PORT
 	IT_APP_NGINX_PREFIX=$(app_stack_nginx_prefix) || return 1
 	app_stack_render_nginx "$IT_APP_NGINX_PREFIX" "127.0.0.1:$port" "127.0.0.1:$IT_APP_PORT" || return 1
 	app_stack_start_nginx "$IT_APP_NGINX_PREFIX" "127.0.0.1:$port" || return 1

@@ -39,6 +39,20 @@ static const struct {
 	{ "files-location", "/protected/", true },
 	{ "files-location", "/protected", false },
 	{ "files-location", "/", false },
+	{ "events-location", "/_nchan/sub/", true },
+	{ "events-location", "_nchan/sub/", false },
+	{ "publish-url", "", true },
+	{ "publish-url", "http://127.0.0.1:8080/_nchan/pub/", true },
+	{ "publish-url", "http://[::1]:80/p/", true },
+	{ "publish-url", "http://127.0.0.1:8080/_nchan/pub", false },
+	{ "publish-url", "http://127.0.0.1/_nchan/pub/", false },
+	{ "publish-url", "https://127.0.0.1:443/pub/", false },
+	{ "publish-url", "http://127.0.0.1:8080", false },
+	{ "publish-url", "http://127.0.0.1:8080/pub/?x=1/", false },
+	{ "publish-url", "http://:8080/pub/", false },
+	{ "publish-timeout", "10", true },
+	{ "publish-timeout", "9", false },
+	{ "publish-timeout", "60001", false },
 	{ "no-such-setting", "1", false },
 	{ "work", "1", false },
 };
@@ -67,6 +81,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(s.db_timeout_ms, 5000);
 	ck_assert_int_eq(s.retry_after_s, 1);
 	ck_assert_str_eq(s.files_location, "/protected/");
+	ck_assert_str_eq(s.events_location, "/_nchan/sub/");
+	ck_assert_str_eq(s.publish_url, "");
+	ck_assert_int_eq(s.publish_timeout_ms, 1000);
 	settings_fini(&s);
 }
 END_TEST
@@ -202,6 +219,23 @@ START_TEST(test_listen_split_small_buffer)
 }
 END_TEST
 
+START_TEST(test_publish_url_split)
+{
+	char host[64];
+	const char *path = NULL;
+	int port = 0;
+	ck_assert_int_eq(settings_publish_url_split("http://127.0.0.1:8081/_nchan/pub/", host,
+						    sizeof host, &port, &path), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_int_eq(port, 8081);
+	ck_assert_str_eq(path, "/_nchan/pub/");
+	ck_assert_int_eq(settings_publish_url_split("http://[::1]:80/", host, sizeof host, &port,
+						    &path), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_str_eq(path, "/");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("app_settings");
@@ -216,6 +250,7 @@ int main(void)
 	tcase_add_test(tc, test_args_usage);
 	tcase_add_loop_test(tc, test_listen_split, 0, sizeof split_vectors / sizeof split_vectors[0]);
 	tcase_add_test(tc, test_listen_split_small_buffer);
+	tcase_add_test(tc, test_publish_url_split);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
