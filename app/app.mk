@@ -45,7 +45,10 @@ IT_APP_TESTS = \
 	tests/integration/it_app_load.sh \
 	tests/integration/it_app_process.sh \
 	tests/integration/it_app.sh \
-	tests/integration/it_app_comet.sh
+	tests/integration/it_app_comet.sh \
+	tests/integration/it_app_push.sh \
+	tests/integration/it_app_chat.sh
 TESTS += $(IT_APP_TESTS)
 EXTRA_DIST += $(IT_APP_TESTS) tests/integration/it_app_lib.sh app/stack.sh \
-	tests/integration/it_app_comet_lib.sh
+	tests/integration/it_app_comet_lib.sh tests/integration/it_app_sse.py \
+	tests/integration/it_app_chat.py
