@@ -76,7 +76,7 @@ bool admin_db_disabled(const struct admin *a, const char *db)
 uint64_t admin_wall_us(const struct corral *c, uint64_t mono_us)
 {
 	uint64_t now = corral_now_us();
-	return corral_turn_us(c) - (now > mono_us ? now - mono_us : 0);
+	return corral_wall_us() - (now > mono_us ? now - mono_us : 0);
 }
 
 /* ---- lifecycle ---- */

@@ -597,7 +597,7 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 	}
 	if (was_quiet && server_busy(s)) {
 		/* A query starts: its statistics, and query_timeout runs. */
-		s->query_start_us = corral_turn_us(c->corral);
+		s->query_start_us = corral_wall_us();
 		if (s->tx_status == PG_TX_IDLE)
 			s->xact_start_us = s->query_start_us;
 		client_rearm_timer(c);
@@ -614,7 +614,7 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 	}
 	if (p->console)
 		return admin_on_message(c, msg);
-	c->request_us = corral_turn_us(c->corral);
+	c->request_us = corral_wall_us();
 	if (msg->type == PG_FE_QUERY && p->cfg.mode != CFG_POOL_SESSION &&
 	    c->corral->cfg->settings.max_prepared_statements > 0) {
 		struct pg_buf *out = stream_out(&c->stream);
@@ -716,7 +716,7 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 	struct client *c = xcalloc(1, sizeof *c);
 	c->corral = corral;
 	c->id = ++corral->next_id;
-	c->connect_us = c->request_us = corral_turn_us(corral);
+	c->connect_us = c->request_us = corral_wall_us();
 	c->is_unix = is_unix;
 	if (is_unix)
 		snprintf(c->addr, sizeof c->addr, "unix");

@@ -37,11 +37,11 @@ uint64_t corral_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-uint64_t corral_turn_us(const struct corral *c)
+uint64_t corral_wall_us(void)
 {
-	struct timeval tv;
-	event_base_gettimeofday_cached(c->base, &tv);
-	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* Point the log sink at what the command line and cfg ask for. */
@@ -287,26 +287,12 @@ static void corral_on_libevent_log(int severity, const char *msg)
 	log_msg(level, "libevent: %s", msg);
 }
 
-/* The loop's clock must be precise: libevent otherwise reads
- * CLOCK_MONOTONIC_COARSE (4 ms ticks), and per-query statistics and
- * timeouts of sub-millisecond queries would round to zero. */
-static struct event_base *new_event_base(void)
-{
-	struct event_config *ec = event_config_new();
-	struct event_base *base = NULL;
-	if (ec && event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER) == 0)
-		base = event_base_new_with_config(ec);
-	if (ec)
-		event_config_free(ec);
-	return base;
-}
-
 /* Events and tables that exist before the first client. */
 static int start_loop(struct corral *c, char *why, size_t why_size)
 {
 	const struct cfg_settings *s = &c->cfg->settings;
 	event_set_log_callback(corral_on_libevent_log);
-	c->base = new_event_base();
+	c->base = event_base_new();
 	if (c->base == NULL)
 		return snprintf(why, why_size, "cannot create the event loop (libevent)"), -1;
 	c->on_sigint = evsignal_new(c->base, SIGINT, corral_on_stop_signal, c);

@@ -70,9 +70,12 @@ struct corral {
 
 /* Monotonic microseconds. */
 uint64_t corral_now_us(void);
-/* Wall-clock microseconds as of the current loop turn (no system call):
- * for statistics on the hot path. */
-uint64_t corral_turn_us(const struct corral *c);
+/* Wall-clock microseconds, precise (a vDSO read, no system call): for
+ * statistics on the hot path. The loop's own clock is libevent's default,
+ * CLOCK_MONOTONIC_COARSE (4 ms ticks), good enough for timeouts; a precise
+ * loop clock (EVENT_BASE_FLAG_PRECISE_TIMER) would cost a timerfd_settime
+ * system call per loop turn. */
+uint64_t corral_wall_us(void);
 /* During a SIGINT shutdown: exit the loop once no client is linked. */
 void corral_shutdown_check(struct corral *c);
 /* Have the reaper free the dead at the end of this loop turn. */

@@ -588,7 +588,7 @@ bool server_is_clean(const struct server *s)
 static void count_ready(struct server *s, enum pg_tx_status status)
 {
 	struct pool_stats *st = &s->pool->stats;
-	uint64_t now = corral_turn_us(s->pool->corral);
+	uint64_t now = corral_wall_us();
 	st->query_count++;
 	st->query_time_us += now - s->query_start_us;
 	if (status == PG_TX_IDLE && !server_busy(s)) {
