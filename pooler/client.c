@@ -114,6 +114,8 @@ void client_set_state(struct client *c, enum client_state next)
 	list_remove(&c->node);
 	c->state = next;
 	list_push_back(state_list(c, next), &c->node);
+	if (next == CLIENT_ST_IDLE || next == CLIENT_ST_WAITING)
+		c->wait_since_us = corral_now_us();  /* the pool's lists stay in deadline order */
 	if (next == CLIENT_ST_CLOSED)
 		corral_schedule_reap(c->corral);
 	else if (in_pool(next))
@@ -138,14 +140,33 @@ static void log_client(const struct client *c, enum log_level level, const char 
 
 /* ---- timers ---- */
 
+static void client_on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* c's own timer, for the deadlines of the login phase and of ACTIVE: made
+ * when the first one runs, so that a client that never needs one (an idle
+ * one) holds no event. usec <= 0 stops it. */
 static void arm_timer(struct client *c, int64_t usec)
 {
 	if (usec <= 0) {
-		event_del(c->timer);
+		if (c->timer_armed)
+			event_del(c->timer);
+		c->timer_armed = false;
 		return;
+	}
+	if (c->timer == NULL) {
+		c->timer = xmalloc(event_get_struct_event_size());
+		evtimer_assign(c->timer, c->corral->base, client_on_timer, c);
 	}
 	struct timeval tv = { .tv_sec = usec / 1000000, .tv_usec = usec % 1000000 };
 	event_add(c->timer, &tv);
+	c->timer_armed = true;
+}
+
+static void free_timer(struct client *c)
+{
+	arm_timer(c, 0);
+	free(c->timer);
+	c->timer = NULL;
 }
 
 void client_rearm_timer(struct client *c)
@@ -153,10 +174,12 @@ void client_rearm_timer(struct client *c)
 	const struct pool_config *pc = &c->pool->cfg;
 	switch (c->state) {
 	case CLIENT_ST_IDLE:
-		arm_timer(c, pc->client_idle_timeout_us);
+		arm_timer(c, 0);
+		pool_client_deadline(c->pool, c->wait_since_us, pc->client_idle_timeout_us);
 		break;
 	case CLIENT_ST_WAITING:
-		arm_timer(c, pc->query_wait_timeout_us);
+		arm_timer(c, 0);
+		pool_client_deadline(c->pool, c->wait_since_us, pc->query_wait_timeout_us);
 		break;
 	case CLIENT_ST_ACTIVE:
 		if (server_busy(c->server) || c->server->extended_open)
@@ -174,6 +197,7 @@ void client_rearm_timer(struct client *c)
 static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *c = arg;
+	c->timer_armed = false;
 	switch (c->state) {
 	case CLIENT_ST_LOGIN:
 	case CLIENT_ST_TLS_HANDSHAKE:
@@ -183,12 +207,6 @@ static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 	case CLIENT_ST_WELCOME:
 		client_fatal(c, "08P01", "client_login_timeout (server down)");
 		break;
-	case CLIENT_ST_WAITING:
-		client_fatal(c, "08P01", "query_wait_timeout");
-		break;
-	case CLIENT_ST_IDLE:
-		client_fatal(c, "08P01", "client_idle_timeout");
-		break;
 	case CLIENT_ST_ACTIVE:  /* PgBouncer's texts */
 		if (server_busy(c->server) || c->server->extended_open)
 			client_fatal(c, "57014", "query timeout");
@@ -197,6 +215,8 @@ static void client_on_timer(evutil_socket_t fd, short what, void *arg)
 		else
 			client_fatal(c, "08P01", "client_idle_timeout");
 		break;
+	case CLIENT_ST_IDLE:     /* timed by the pool: pool_client_deadline */
+	case CLIENT_ST_WAITING:
 	case CLIENT_ST_CLOSED:
 		break;
 	}
@@ -237,7 +257,7 @@ void client_close(struct client *c, const char *reason)
 		auth_query_cancel(c->lookup);
 		c->lookup = NULL;
 	}
-	event_del(c->timer);
+	arm_timer(c, 0);
 	stream_close(&c->stream);
 	client_set_state(c, CLIENT_ST_CLOSED);
 }
@@ -250,7 +270,7 @@ void client_free(struct client *c)
 		client_auth_fini(c->auth);
 		free(c->auth);
 	}
-	event_free(c->timer);
+	free_timer(c);
 	session_params_fini(&c->params);
 	ps_client_fini(&c->ps);
 	free(c->user);
@@ -277,7 +297,7 @@ void client_welcome(struct client *c)
 	session_params_put_status(&c->corral->tracked, &c->params, &p->welcome, out);
 	pg_backend_put_backend_key_data(out, c->cancel_pid, c->cancel_key);
 	pg_backend_put_ready_for_query(out, PG_TX_IDLE);
-	event_del(c->timer);
+	free_timer(c);  /* the login's deadline is met */
 	client_set_state(c, CLIENT_ST_IDLE);
 	stream_send_out(&c->stream);
 	if (c->corral->cfg->settings.log_connections)
@@ -737,7 +757,6 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 		free(c);
 		return;
 	}
-	c->timer = evtimer_new(corral->base, client_on_timer, c);
 	c->stream.startup = true;
 	c->state = CLIENT_ST_LOGIN;
 	list_push_back(&corral->login_clients, &c->node);

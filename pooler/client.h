@@ -47,7 +47,9 @@ struct client {
 	struct pool *pool;            /* from the StartupMessage on */
 	struct server *server;        /* ACTIVE only */
 	struct stream stream;
-	struct event *timer;          /* login / query wait deadline (owned) */
+	struct event *timer;          /* own deadline: login, ACTIVE timeouts (owned); NULL
+				       * until one runs, freed at login's end (IDLE and
+				       * WAITING clients are timed by their pool) */
 	struct client_auth *auth;     /* AUTH only (owned) */
 	struct auth_query *lookup;    /* AUTH: auth_query running for it (cancelled on close) */
 	struct session_params params; /* the client's view of its session */
@@ -59,7 +61,8 @@ struct client {
 	uint32_t cancel_pid, cancel_key;
 	struct ps_client ps;          /* its named prepared statements */
 	bool ps_wait;                 /* paused until its server's replies settle */
-	uint64_t wait_since_us;       /* monotonic, WAITING only */
+	bool timer_armed;             /* timer is pending */
+	uint64_t wait_since_us;       /* monotonic: when it became IDLE or WAITING */
 	uint64_t connect_us;          /* wall clock: accepted (SHOW CLIENTS) */
 	uint64_t request_us;          /* wall clock: last wanted a server (SHOW CLIENTS) */
 	uint64_t counted_in, counted_out; /* stream bytes already added to pool stats */
@@ -85,8 +88,9 @@ void client_fatal(struct client *c, const char *sqlstate, const char *fmt, ...)
 void client_close(struct client *c, const char *reason);
 
 void client_set_state(struct client *c, enum client_state next);
-/* Arm c's one timer for the deadline its state has (client_idle_timeout,
- * query_wait_timeout, query_timeout, idle_transaction_timeout), or stop it. */
+/* Arm the deadline c's state has (client_idle_timeout, query_wait_timeout,
+ * query_timeout, idle_transaction_timeout): its own timer, or its pool's
+ * for IDLE and WAITING (pool_client_deadline); or stop it. */
 void client_rearm_timer(struct client *c);
 void client_free(struct client *c);
 

@@ -110,6 +110,8 @@ static bool same_target(const struct pool_config *a, const struct pool_config *b
 }
 
 static void pool_on_reserve_timer(evutil_socket_t fd, short what, void *arg);
+static void pool_on_client_timer(evutil_socket_t fd, short what, void *arg);
+static void arm_client_timer(struct pool *p);
 
 static struct pool *find_pool(struct corral *corral, const char *db_name, const char *user_name)
 {
@@ -139,6 +141,7 @@ static struct pool *new_pool(struct corral *corral, const char *db_name, const c
 	list_init(&p->active_clients);
 	session_params_init(&p->welcome);
 	p->reserve_timer = evtimer_new(corral->base, pool_on_reserve_timer, p);
+	p->client_timer = evtimer_new(corral->base, pool_on_client_timer, p);
 	list_push_back(&corral->pools, &p->node);
 	return p;
 }
@@ -239,6 +242,7 @@ void pool_reconfigure(struct pool *p)
 		pool_close_needed(p, "server target changed on reload");
 	}
 	pool_open_servers(p);  /* a bigger pool may serve waiting clients now */
+	arm_client_timer(p);   /* the timeouts may have changed */
 }
 
 void pool_free(struct pool *p)
@@ -246,6 +250,7 @@ void pool_free(struct pool *p)
 	if (p->resolving)
 		resolve_cancel(p->resolving);
 	event_free(p->reserve_timer);
+	event_free(p->client_timer);
 	list_remove(&p->node);
 	session_params_fini(&p->welcome);
 	pool_config_fini(&p->cfg);
@@ -436,6 +441,75 @@ struct server *pool_take_idle(struct pool *p)
 	return p->paused ? NULL : take_idle(p);
 }
 
+/* ---- client timeouts ---- */
+
+static void set_client_timer(struct pool *p, uint64_t due)
+{
+	uint64_t now = corral_now_us();
+	uint64_t left = due > now ? due - now : 0;
+	struct timeval tv = { .tv_sec = (time_t)(left / 1000000), .tv_usec = (suseconds_t)(left % 1000000) };
+	event_add(p->client_timer, &tv);
+	p->client_timer_due = due;
+}
+
+/* When the client at the head of list times out; 0: never (no client, or
+ * no timeout). */
+static uint64_t head_deadline(struct list_node *list, int64_t timeout_us)
+{
+	struct list_node *n = list_first(list);
+	if (n == NULL || timeout_us <= 0)
+		return 0;
+	return list_entry(n, struct client, node)->wait_since_us + (uint64_t)timeout_us;
+}
+
+/* Arm the client timer for the earliest deadline at the heads of the idle
+ * and waiting lists, or stop it. */
+static void arm_client_timer(struct pool *p)
+{
+	uint64_t idle = head_deadline(&p->idle_clients, p->cfg.client_idle_timeout_us);
+	uint64_t wait = head_deadline(&p->waiting_clients, p->cfg.query_wait_timeout_us);
+	uint64_t due = idle == 0 || (wait != 0 && wait < idle) ? wait : idle;
+	event_del(p->client_timer);
+	p->client_timer_due = 0;
+	if (due != 0)
+		set_client_timer(p, due);
+}
+
+void pool_client_deadline(struct pool *p, uint64_t since_us, int64_t timeout_us)
+{
+	if (timeout_us <= 0)
+		return;
+	uint64_t due = since_us + (uint64_t)timeout_us;
+	if (p->client_timer_due == 0 || due < p->client_timer_due)
+		set_client_timer(p, due);
+}
+
+/* Close the clients at the head of list (so the longest there) that have
+ * been there timeout_us or longer. */
+static void expire_clients(struct list_node *list, int64_t timeout_us, uint64_t now,
+			   const char *what)
+{
+	struct list_node *n;
+	while (timeout_us > 0 && (n = list_first(list)) != NULL) {
+		struct client *c = list_entry(n, struct client, node);
+		if (now - c->wait_since_us < (uint64_t)timeout_us)
+			return;
+		client_fatal(c, "08P01", "%s", what);
+	}
+}
+
+/* A deadline is due (or the timer fired early: the loop's clock is
+ * coarse): close who timed out and wait for the next head. */
+static void pool_on_client_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pool *p = arg;
+	uint64_t now = corral_now_us();
+	p->client_timer_due = 0;
+	expire_clients(&p->idle_clients, p->cfg.client_idle_timeout_us, now, "client_idle_timeout");
+	expire_clients(&p->waiting_clients, p->cfg.query_wait_timeout_us, now, "query_wait_timeout");
+	arm_client_timer(p);
+}
+
 struct server *pool_acquire(struct pool *p, struct client *c)
 {
 	struct server *s = p->paused ? NULL : take_idle(p);
@@ -443,7 +517,6 @@ struct server *pool_acquire(struct pool *p, struct client *c)
 		server_link(s, c);
 		return s;
 	}
-	c->wait_since_us = corral_now_us();
 	client_set_state(c, CLIENT_ST_WAITING);
 	pool_open_servers(p);
 	return NULL;

@@ -86,6 +86,9 @@ struct pool {
 	struct resolve_result addr;
 	struct resolve_request *resolving; /* RESOLVING only */
 	struct event *reserve_timer;    /* owned: when the oldest waiter may use the reserve */
+	struct event *client_timer;     /* owned: client_idle_timeout and query_wait_timeout
+					 * (pool_client_deadline) */
+	uint64_t client_timer_due;      /* monotonic, when client_timer fires; 0: not armed */
 	bool opening;                   /* pool_open_servers is on the stack */
 
 	struct list_node idle_servers;  /* SERVER_ST_IDLE, most recently used first */
@@ -95,7 +98,7 @@ struct pool {
 	int opening_count;
 
 	struct list_node welcome_clients;/* CLIENT_ST_WELCOME: logged in, waiting for server params */
-	struct list_node idle_clients;  /* CLIENT_ST_IDLE */
+	struct list_node idle_clients;  /* CLIENT_ST_IDLE, longest idle first */
 	struct list_node waiting_clients;/* CLIENT_ST_WAITING, oldest first */
 	struct list_node active_clients;/* CLIENT_ST_ACTIVE */
 	int client_count;
@@ -151,6 +154,12 @@ struct server *pool_take_idle(struct pool *p);
 /* A server is clean and free again: hand it to the oldest waiting client or
  * make it idle. */
 void pool_release(struct pool *p, struct server *s);
+/* A client of p entered IDLE or WAITING at since_us (monotonic), with a
+ * timeout of timeout_us (<= 0: none): p's one client timer fires by then.
+ * Clients join the tail of those lists as they enter them, so each list is
+ * in deadline order and the timer only ever looks at the heads: no timer
+ * call per client, none per transaction. */
+void pool_client_deadline(struct pool *p, uint64_t since_us, int64_t timeout_us);
 /* A server finished logging in: remember its parameters, welcome clients
  * waiting for them, and put it to work. */
 void pool_server_ready(struct pool *p, struct server *s);

@@ -63,20 +63,38 @@ bool server_expired(const struct server *s)
 	return life > 0 && corral_now_us() - s->created_us >= life;
 }
 
-/* While idle: close at server_idle_timeout or at the end of the lifetime,
- * whichever comes first. */
-static void arm_idle_timer(struct server *s)
+static uint64_t time_to(uint64_t deadline, uint64_t now)
+{
+	return deadline > now ? deadline - now : 0;
+}
+
+/* Microseconds until an idle s must close: server_idle_timeout after its
+ * last use or the end of its lifetime, whichever comes first. 0: due now;
+ * UINT64_MAX: neither applies. */
+static uint64_t idle_left_us(const struct server *s)
 {
 	uint64_t idle = (uint64_t)s->pool->cfg.server_idle_timeout_us;
 	uint64_t life = lifetime_us(s);
-	uint64_t wait = idle;
-	if (life > 0) {
-		uint64_t age = corral_now_us() - s->created_us;
-		uint64_t left = age < life ? life - age : 1;
-		if (wait == 0 || left < wait)
-			wait = left;
-	}
-	if (wait == 0)
+	if (idle == 0 && life == 0)
+		return UINT64_MAX;
+	uint64_t now = corral_now_us(), left = UINT64_MAX;
+	if (idle > 0)
+		left = time_to(s->last_used_us + idle, now);
+	if (life > 0 && time_to(s->created_us + life, now) < left)
+		left = time_to(s->created_us + life, now);
+	return left;
+}
+
+/* While idle: close at server_idle_timeout or at the end of the lifetime.
+ * The timer is left running when the server is taken (no timer call per
+ * transaction); one still pending from an earlier idle spell fires no
+ * later than this one's deadline, and server_on_timer looks again then. */
+static void arm_idle_timer(struct server *s)
+{
+	if (event_pending(s->timer, EV_TIMEOUT, NULL))
+		return;
+	uint64_t wait = idle_left_us(s);
+	if (wait == UINT64_MAX)
 		return;
 	struct timeval tv = { .tv_sec = (time_t)(wait / 1000000), .tv_usec = (suseconds_t)(wait % 1000000) };
 	event_add(s->timer, &tv);
@@ -104,8 +122,6 @@ void server_set_state(struct server *s, enum server_state next)
 		  state_names[s->state], state_names[next]);
 	if (is_opening(s->state) && !is_opening(next))
 		p->opening_count--;
-	if (s->state == SERVER_ST_IDLE)
-		event_del(s->timer);
 	list_remove(&s->node);
 	s->state = next;
 	switch (next) {
@@ -273,6 +289,12 @@ static void server_on_timer(evutil_socket_t fd, short what, void *arg)
 		pool_server_failed(s->pool, s, "08006", why);
 		server_close(s, why);
 	} else if (s->state == SERVER_ST_IDLE) {
+		/* Armed in an earlier idle spell, or early by the loop's coarse
+		 * clock: not due yet. */
+		if (idle_left_us(s) > 0) {
+			arm_idle_timer(s);
+			return;
+		}
 		server_close(s, server_expired(s) ? "server_lifetime reached" : "server_idle_timeout reached");
 	}
 }
