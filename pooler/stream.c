@@ -7,6 +7,7 @@
 #include "pooler/stream.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -15,11 +16,42 @@
 #include "pooler/iobuf.h"
 #include "pooler/tls.h"
 #include "protocol/pg_startup.h"
+#include "util/xalloc.h"
 
 static void stream_on_readable(evutil_socket_t fd, short what, void *arg);
 static void stream_on_writable(evutil_socket_t fd, short what, void *arg);
 static void process(struct stream *s);
 static void tls_sync_events(struct stream *s);
+
+/* A persistent event on s's fd, in memory from xmalloc; NULL when
+ * libevent refuses the arguments. Freed with free_event. */
+static struct event *new_event(struct stream *s, short what, event_callback_fn cb)
+{
+	struct event *ev = xmalloc(event_get_struct_event_size());
+	if (event_assign(ev, s->env->base, s->fd, (short)(what | EV_PERSIST), cb, s) != 0) {
+		free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+static void free_event(struct event *ev)
+{
+	if (ev == NULL)
+		return;
+	event_del(ev);
+	free(ev);
+}
+
+/* s's write event, made the first time s waits for its socket to drain:
+ * most connections never do, so an idle one holds its read event only.
+ * libevent accepts a write event wherever it accepted the read event. */
+static struct event *write_event(struct stream *s)
+{
+	if (s->ev_write == NULL)
+		s->ev_write = new_event(s, EV_WRITE, stream_on_writable);
+	return s->ev_write;
+}
 
 int stream_init(struct stream *s, const struct stream_env *env, int fd,
 		const struct stream_ops *ops, void *owner)
@@ -30,14 +62,8 @@ int stream_init(struct stream *s, const struct stream_env *env, int fd,
 	s->ops = ops;
 	s->owner = owner;
 	pg_buf_init(&s->out);
-	s->ev_read = event_new(env->base, fd, EV_READ | EV_PERSIST, stream_on_readable, s);
-	s->ev_write = event_new(env->base, fd, EV_WRITE | EV_PERSIST, stream_on_writable, s);
-	if (s->ev_read == NULL || s->ev_write == NULL) {
-		if (s->ev_read)
-			event_free(s->ev_read);
-		if (s->ev_write)
-			event_free(s->ev_write);
-		s->ev_read = s->ev_write = NULL;
+	s->ev_read = new_event(s, EV_READ, stream_on_readable);
+	if (s->ev_read == NULL) {
 		s->fd = -1;
 		return -1;
 	}
@@ -65,7 +91,7 @@ static void set_writing(struct stream *s, bool on)
 	if (s->ssl)
 		tls_sync_events(s);
 	else if (on)
-		event_add(s->ev_write, NULL);
+		event_add(write_event(s), NULL);
 	else
 		event_del(s->ev_write);
 }
@@ -447,8 +473,8 @@ void stream_close(struct stream *s)
 	stream_unlink(s);
 	if (src)
 		src->blocked = false;  /* it has nobody to send to now */
-	event_free(s->ev_read);
-	event_free(s->ev_write);
+	free_event(s->ev_read);
+	free_event(s->ev_write);
 	s->ev_read = s->ev_write = NULL;
 	tls_free(s->ssl);   /* close_notify when the handshake was done */
 	s->ssl = NULL;
@@ -480,8 +506,8 @@ static void tls_sync_events(struct stream *s)
 	else
 		event_del(s->ev_read);
 	if (w)
-		event_add(s->ev_write, NULL);
-	else
+		event_add(write_event(s), NULL);
+	else if (s->ev_write)
 		event_del(s->ev_write);
 	if (r && s->tls == STREAM_TLS_ON && tls_pending(s->ssl))
 		event_active(s->ev_read, EV_READ, 0);
@@ -661,6 +687,6 @@ int stream_start_tls(struct stream *s, SSL *ssl)
 	s->tls = STREAM_TLS_HANDSHAKE;
 	s->paused = true;
 	/* The first step comes from the loop, after the caller's verdict. */
-	event_active(s->ev_write, EV_WRITE, 0);
+	event_active(write_event(s), EV_WRITE, 0);
 	return 0;
 }

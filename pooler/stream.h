@@ -82,7 +82,7 @@ struct stream {
 	const struct stream_ops *ops;
 	void *owner;
 	struct event *ev_read;        /* owned */
-	struct event *ev_write;       /* owned */
+	struct event *ev_write;       /* owned; NULL until the socket is first waited on */
 	struct iobuf *in;             /* bytes read and not yet sent or dropped; NULL when none */
 	uint32_t pending;             /* bytes at in->start handled and waiting to go to the peer */
 	uint32_t body_left;           /* bytes of the last handled message still to arrive */
