@@ -11,12 +11,12 @@ COMPAT_TESTS = \
 	tests/compat/compat_psql.sh
 
 TESTS += $(COMPAT_TESTS)
-# compat_libpq.sh is built and runnable (make check TESTS=...) but not in
-# TESTS yet: its PQcancel case exposes a cancel race in transaction mode (a
-# cancel that arrives after the query ended can hit the next client's query
-# on that server) that fails it intermittently; it joins TESTS with the fix.
-# compat_python.sh likewise waits for DEALLOCATE sent as an unnamed
-# extended-protocol statement (psycopg 3) to be recognised in transaction mode.
+# compat_libpq.sh and compat_python.sh are built and runnable (make check
+# TESTS=...) but not in TESTS yet: both wait for DEALLOCATE sent as an
+# unnamed extended-protocol statement (PQexecParams, psycopg 3) to be
+# recognised in transaction mode. (compat_libpq.sh's PQcancel case, which a
+# cancel race failed intermittently, passes since the race was fixed; see
+# tests/integration/it_cancel_race.sh.)
 EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_libpq.sh tests/compat/compat_python.sh \
 	tests/compat/compat_lib.sh tests/compat/compat_python.py \
 	tests/compat/node/compat_node.js tests/compat/node/package.json \
