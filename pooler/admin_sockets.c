@@ -52,6 +52,7 @@ struct sock_view {
 	const void *ptr, *link;
 	int remote_pid;
 	const char *application_name;
+	size_t prepared;             /* named prepared statements corral tracks */
 	uint64_t id;
 };
 
@@ -124,7 +125,7 @@ static void socket_row(struct admin_result *r, const struct sock_view *v, bool d
 	admin_cell_int(r, v->remote_pid);
 	tls_cell(r, st);
 	admin_cell_text(r, v->application_name ? v->application_name : "");
-	admin_cell_int(r, 0);    /* prepared statements are not tracked */
+	admin_cell_uint(r, v->prepared);
 	admin_cell_uint(r, v->id);
 	if (debug) {
 		admin_cell_int(r, st->in ? st->in->end : 0);
@@ -171,6 +172,7 @@ static void client_view(const struct client *c, const char *state, struct sock_v
 	v->remote_pid = unix_peer_pid(c->stream.fd);
 	v->application_name = c->params.values[SESSION_PARAM_APPLICATION_NAME];
 	v->id = c->id;
+	v->prepared = ps_client_count(&c->ps);
 }
 
 static void server_view(const struct server *s, const char *state, struct sock_view *v)
@@ -194,6 +196,8 @@ static void server_view(const struct server *s, const char *state, struct sock_v
 	v->application_name = s->client ? s->client->params.values[SESSION_PARAM_APPLICATION_NAME]
 					: NULL;
 	v->id = s->id;
+	/* A server that does not track statements has an empty set. */
+	v->prepared = ps_server_count(&s->ps.set);
 }
 
 /* What to list and how: SHOW CLIENTS and SERVERS name states as PgBouncer's

@@ -60,11 +60,13 @@ static enum prepared_verdict answer(struct prepared_server *ps, const struct pre
 	return PREPARED_CONSUMED;
 }
 
-/* The client's name, or NULL for the unnamed statement or a name its map
- * does not have (the server then handles the message itself). */
+/* The client's name, or NULL for the unnamed statement, a name its map
+ * does not have, or a server that does not track statements (opened in
+ * session mode or with max_prepared_statements 0 before a reload): the
+ * server then handles the message itself. */
 static struct ps_name *known(const struct ps_queue *q, const char *name)
 {
-	return name[0] == '\0' ? NULL : ps_client_find(q->client, name);
+	return name[0] == '\0' || q->set == NULL ? NULL : ps_client_find(q->client, name);
 }
 
 /* Make the server fail here, as PostgreSQL would for this message, and

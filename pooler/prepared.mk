@@ -27,3 +27,12 @@ tests_unit_check_prepared_store_LDADD = $(POOLER_TEST_LIBS)
 tests_unit_check_prepared_wire_SOURCES = tests/unit/check_prepared_wire.c
 tests_unit_check_prepared_wire_CFLAGS = $(POOLER_TEST_CFLAGS)
 tests_unit_check_prepared_wire_LDADD = $(POOLER_TEST_LIBS)
+
+# Against the harness PostgreSQL: corral's record of each server's
+# statements checked against pg_prepared_statements.
+check_PROGRAMS += tests/integration/it_prepared
+tests_integration_it_prepared_SOURCES = tests/integration/it_prepared.c
+tests_integration_it_prepared_CFLAGS = $(IT_CFLAGS)
+tests_integration_it_prepared_LDADD = $(IT_LDADD)
+TESTS += tests/integration/it_prepared.sh
+EXTRA_DIST += tests/integration/it_prepared.sh

@@ -298,22 +298,39 @@ static void enter_copy_in(struct ps_queue *q)
 	q->state = PS_QUEUE_COPY_IN;
 }
 
-/* The server dropped every prepared statement (DISCARD ALL, DEALLOCATE
- * ALL). Messages already sent behind the head run after it, so the set is
- * rebuilt from their Parses and Closes, and the client's names survive
- * only if a pending Parse added them. */
+/* Whether msg, a whole CommandComplete, says the server dropped every
+ * prepared statement of the session. */
+static bool drops_all(const struct pg_frame *msg)
+{
+	struct pg_reader r;
+	const char *tag;
+	if (pg_backend_read_command_complete(msg, &r, &tag) != PG_OK)
+		return false;
+	return strcmp(tag, "DISCARD ALL") == 0 || strcmp(tag, "DEALLOCATE ALL") == 0;
+}
+
+/* The server has just dropped every statement: the messages already sent
+ * from entry `from` on run after that, so the set is rebuilt from their
+ * Parses and Closes. */
+static void rebuild_set(struct ps_queue *q, size_t from)
+{
+	if (q->set == NULL)
+		return;
+	ps_server_clear(q->set);
+	for (size_t i = from; i < q->len; i++) {
+		struct ps_entry *e = at(q, i);
+		if (e->set_undo == PS_SET_ADDED && !ps_server_has(q->set, e->stmt))
+			ps_server_add(q->set, e->stmt);
+		else if (e->set_undo == PS_SET_EVICTED)
+			ps_server_forget(q->set, e->stmt);
+	}
+}
+
+/* The client's DISCARD ALL or DEALLOCATE ALL (the head) ran: its names go
+ * too, but for those that a Parse sent later adds. */
 static void discard_all(struct ps_queue *q)
 {
-	if (q->set) {
-		ps_server_clear(q->set);
-		for (size_t i = 1; i < q->len; i++) {
-			struct ps_entry *e = at(q, i);
-			if (e->set_undo == PS_SET_ADDED && !ps_server_has(q->set, e->stmt))
-				ps_server_add(q->set, e->stmt);
-			else if (e->set_undo == PS_SET_EVICTED)
-				ps_server_forget(q->set, e->stmt);
-		}
-	}
+	rebuild_set(q, 1);
 	if (q->client == NULL)
 		return;
 	for (size_t i = 1; i < q->len; i++) {
@@ -324,14 +341,10 @@ static void discard_all(struct ps_queue *q)
 	ps_client_clear_unmarked(q->client);
 }
 
-static void check_tag(struct ps_queue *q, const struct pg_frame *msg)
+void ps_queue_own_command_complete(struct ps_queue *q, const struct pg_frame *msg)
 {
-	struct pg_reader r;
-	const char *tag;
-	if (pg_backend_read_command_complete(msg, &r, &tag) != PG_OK)
-		return;
-	if (strcmp(tag, "DISCARD ALL") == 0 || strcmp(tag, "DEALLOCATE ALL") == 0)
-		discard_all(q);
+	if (drops_all(msg))
+		rebuild_set(q, 0);
 }
 
 /* The transaction status for replies right after msg. */
@@ -414,8 +427,8 @@ enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_fram
 		return PS_NEED_BODY;
 	if (step == STEP_FAIL)
 		return fail(q, status, client_out);
-	if (tag)
-		check_tag(q, msg);
+	if (tag && drops_all(msg))
+		discard_all(q);
 	if (step == STEP_COMPLETE)
 		return complete_head(q, msg, status, client_out, replies_after);
 	continue_head(q, type);

@@ -193,6 +193,13 @@ enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_fram
 					enum pg_tx_status status, struct pg_buf *client_out)
 	__attribute__((warn_unused_result));
 
+/* A whole CommandComplete of a query corral ran itself on the server,
+ * outside the queue (server_reset_query, server_check_query): after
+ * "DISCARD ALL" or "DEALLOCATE ALL" the server set is emptied (sparing
+ * what messages already queued add), as the server's own statements are
+ * gone; the client's names stay, to be prepared again where needed. */
+void ps_queue_own_command_complete(struct ps_queue *q, const struct pg_frame *msg);
+
 /* Nothing is owed: every message sent has been answered. */
 static inline bool ps_queue_empty(const struct ps_queue *q)
 {

@@ -534,10 +534,16 @@ static enum stream_verdict swallow_message(struct server *s, const struct pg_fra
 {
 	struct corral *corral = s->pool->corral;
 	if (msg->type != PG_BE_READY_FOR_QUERY && msg->type != PG_BE_PARAMETER_STATUS &&
-	    msg->type != PG_BE_ERROR)
+	    msg->type != PG_BE_ERROR && msg->type != PG_BE_COMMAND_COMPLETE)
 		return STREAM_DISCARD;
 	if (msg->body == NULL)
 		return STREAM_NEED_BODY;
+	if (msg->type == PG_BE_COMMAND_COMPLETE) {
+		/* A reset or check query may drop every prepared statement (DISCARD
+		 * ALL): corral's record follows what the server says it did. */
+		ps_queue_own_command_complete(&s->ps.queue, msg);
+		return STREAM_CONSUMED;
+	}
 	struct pg_reader r;
 	if (msg->type == PG_BE_PARAMETER_STATUS) {
 		const char *name, *value;
@@ -747,7 +753,6 @@ static void reset_or_release(struct server *s, bool reset)
 		return;
 	}
 	pg_frontend_put_query(stream_out(&s->stream), query);
-	ps_server_clear(&s->ps.set);  /* DISCARD ALL drops prepared statements */
 	s->swallow++;
 	server_set_state(s, SERVER_ST_RESET);
 	stream_send_out(&s->stream);

@@ -31,6 +31,8 @@
  *   'l' link client `want` to server `at`;  'u' unlink server `at`.
  *   'L' client `at`'s budget becomes `want` bytes.
  *   'x' client `at` leaves (its map is freed and made anew).
+ *   'o' server `at` answers corral's own query (reset or check) with
+ *       the CommandComplete `arg` (ps_queue_own_command_complete).
  *   '?' checks in `arg`, space-separated: n<c>=names of client c,
  *       s<j>=statements in server j's set, q<j>=queue length, w<j>=must
  *       wait (0/1), r=statements in the registry, k<c>:<name>=0/1 whether
@@ -229,6 +231,20 @@ static const struct fstep discard_all[] = {
 	{ 'c', 0, "P s1 select 1", CON, "P corral_3 'select 1'", "" }, END,
 };
 
+/* corral's own reset or check query: the server's statements go with
+ * DISCARD ALL (prepared again when needed), the client keeps its names;
+ * another command changes nothing. */
+static const struct fstep own_query[] = {
+	SETUP_S1, { 'u', 0, NULL, 0, "", "" },
+	{ 'o', 0, "C RESET", 0, "", "" }, { '?', 0, "s0=1", 0, "", "" },
+	{ 'o', 0, "C DISCARD ALL", 0, "", "" }, { '?', 0, "s0=0 n0=1 r=1", 0, "", "" },
+	{ 'l', 0, NULL, 0, "", "" },
+	{ 'c', 0, "B s1", CON, "P corral_1 'select 1' | B corral_1", "" },
+	{ 'c', 0, "S", FWD, "", "" }, { 's', 0, "1", K, "", "" }, { 's', 0, "2", F, "", "" },
+	{ 's', 0, "Z I", F, "", "" }, { 'u', 0, NULL, 0, "", "" },
+	{ 'o', 0, "C DEALLOCATE ALL", 0, "", "" }, { '?', 0, "s0=0", 0, "", "" }, END,
+};
+
 static const struct fstep budget[] = {
 	{ 'l', 0, NULL, 0, "", "" }, { 'L', 0, NULL, 1, "", "" },
 	{ 'c', 0, "P s1 select 1", CON, "D S corral_error", "" }, { 'c', 0, "S", FWD, "", "" },
@@ -318,6 +334,7 @@ static const struct {
 	{ "skipped statements", skipped },
 	{ "skipped synthetic replies", skipped_synthetic },
 	{ "discard all", discard_all },
+	{ "own reset or check query", own_query },
 	{ "budget", budget },
 	{ "unnamed", unnamed },
 	{ "copy", copy_data },
@@ -541,6 +558,12 @@ static int run_step(struct world *w, const struct fstep *s, size_t i)
 	case 'L':
 		w->clients[s->at].max_bytes = (size_t)s->want;
 		return s->want;
+	case 'o': {
+		struct pg_frame f = ps_test_server_msg(s->arg);
+		ps_queue_own_command_complete(&w->servers[s->at].queue, &f);
+		msg_frame_free(&f);
+		return s->want;
+	}
 	case 'x':
 		ps_client_fini(&w->clients[s->at]);
 		ps_client_init(&w->clients[s->at], w->reg, SIZE_MAX);
@@ -553,26 +576,52 @@ static int run_step(struct world *w, const struct fstep *s, size_t i)
 	return -1;
 }
 
+static void run_script(struct world *w, const char *name, const struct fstep *steps)
+{
+	struct msg_text t;
+	for (size_t i = 0; steps[i].op; i++) {
+		const struct fstep *s = &steps[i];
+		pg_buf_reset(&w->to_server);
+		pg_buf_reset(&w->to_client);
+		int got = run_step(w, s, i);
+		ck_assert_msg(got == s->want, "%s, step %zu (%c %s): got %d, want %d", name, i,
+			      s->op, s->arg ? s->arg : "", got, s->want);
+		ps_test_render(&t, &w->to_server, true);
+		ck_assert_msg(strcmp(t.s, s->to_server) == 0, "%s, step %zu (%c %s): server got '%s', want '%s'",
+			      name, i, s->op, s->arg ? s->arg : "", t.s, s->to_server);
+		ps_test_render(&t, &w->to_client, false);
+		ck_assert_msg(strcmp(t.s, s->to_client) == 0, "%s, step %zu (%c %s): client got '%s', want '%s'",
+			      name, i, s->op, s->arg ? s->arg : "", t.s, s->to_client);
+	}
+}
+
 START_TEST(test_script)
 {
 	struct world w;
 	world_init(&w);
-	const struct fstep *steps = scripts[_i].steps;
-	struct msg_text t;
-	for (size_t i = 0; steps[i].op; i++) {
-		const struct fstep *s = &steps[i];
-		pg_buf_reset(&w.to_server);
-		pg_buf_reset(&w.to_client);
-		int got = run_step(&w, s, i);
-		ck_assert_msg(got == s->want, "%s, step %zu (%c %s): got %d, want %d", scripts[_i].name, i,
-			      s->op, s->arg ? s->arg : "", got, s->want);
-		ps_test_render(&t, &w.to_server, true);
-		ck_assert_msg(strcmp(t.s, s->to_server) == 0, "%s, step %zu (%c %s): server got '%s', want '%s'",
-			      scripts[_i].name, i, s->op, s->arg ? s->arg : "", t.s, s->to_server);
-		ps_test_render(&t, &w.to_client, false);
-		ck_assert_msg(strcmp(t.s, s->to_client) == 0, "%s, step %zu (%c %s): client got '%s', want '%s'",
-			      scripts[_i].name, i, s->op, s->arg ? s->arg : "", t.s, s->to_client);
-	}
+	run_script(&w, scripts[_i].name, scripts[_i].steps);
+	world_fini(&w);
+}
+END_TEST
+
+/* Server 1 opened while statements were not tracked (session pooling, or
+ * max_prepared_statements 0, before a reload): the names client 0 has
+ * from server 0 are left to it as they are, and its set stays empty. */
+static const struct fstep untracked[] = {
+	SETUP_S1, { 'u', 0, NULL, 0, "", "" }, { 'l', 1, NULL, 0, "", "" },
+	{ 'c', 1, "B s1", FWD, "", "" }, { 'c', 1, "D S s1", FWD, "", "" },
+	{ 'c', 1, "C S s1", FWD, "", "" }, { 'c', 1, "Q DEALLOCATE s1", FWD, "", "" },
+	{ 'c', 1, "P s2 select 2", FWD, "", "" },
+	{ '?', 0, "s1=0 n0=1 k0:s1=1 q1=5", 0, "", "" }, END,
+};
+
+START_TEST(test_untracked_server)
+{
+	struct world w;
+	world_init(&w);
+	prepared_server_fini(&w.servers[1]);
+	prepared_server_init(&w.servers[1], w.reg, 0);
+	run_script(&w, "untracked server", untracked);
 	world_fini(&w);
 }
 END_TEST
@@ -582,6 +631,7 @@ int main(void)
 	Suite *s = suite_create("prepared");
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_script, 0, N(scripts));
+	tcase_add_test(tc, test_untracked_server);
 	suite_add_tcase(s, tc);
 	return msg_run_suite(s);
 }
