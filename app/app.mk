@@ -24,8 +24,10 @@ APP_LIBS = app/libapp.a util/libutil.a $(LIBEVENT_LIBS) $(LIBPQ_LIBS)
 APP_TEST_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBPQ_CFLAGS)
 APP_TEST_LIBS = $(APP_LIBS) $(CHECK_LIBS)
 
-check_PROGRAMS += tests/unit/check_app_settings tests/unit/check_app_params tests/unit/check_app_html
-TESTS += tests/unit/check_app_settings tests/unit/check_app_params tests/unit/check_app_html
+check_PROGRAMS += tests/unit/check_app_settings tests/unit/check_app_params tests/unit/check_app_html \
+	tests/unit/check_app_publish
+TESTS += tests/unit/check_app_settings tests/unit/check_app_params tests/unit/check_app_html \
+	tests/unit/check_app_publish
 tests_unit_check_app_settings_SOURCES = tests/unit/check_app_settings.c
 tests_unit_check_app_settings_CFLAGS = $(APP_TEST_CFLAGS)
 tests_unit_check_app_settings_LDADD = $(APP_TEST_LIBS)
@@ -35,6 +37,9 @@ tests_unit_check_app_params_LDADD = $(APP_TEST_LIBS)
 tests_unit_check_app_html_SOURCES = tests/unit/check_app_html.c
 tests_unit_check_app_html_CFLAGS = $(APP_TEST_CFLAGS)
 tests_unit_check_app_html_LDADD = $(APP_TEST_LIBS)
+tests_unit_check_app_publish_SOURCES = tests/unit/check_app_publish.c
+tests_unit_check_app_publish_CFLAGS = $(APP_TEST_CFLAGS)
+tests_unit_check_app_publish_LDADD = $(APP_TEST_LIBS)
 
 EXTRA_DIST += app/nginx.conf app/schema.sql app/static/index.html app/static/chat.html \
 	app/files/hello.txt app/files/secret.txt
