@@ -43,9 +43,14 @@ enum step {
 	STEP_FAIL,
 };
 
+/* A loop, not strchr: the sets are a few bytes and this runs for every
+ * server message. */
 static bool in_set(const char *types, uint8_t type)
 {
-	return type != 0 && strchr(types, type) != NULL;
+	for (; *types != '\0'; types++)
+		if ((uint8_t)*types == type)
+			return true;
+	return false;
 }
 
 static enum step classify(const struct ps_entry *e, uint8_t type)

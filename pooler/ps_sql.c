@@ -143,7 +143,10 @@ enum ps_sql_deallocate ps_sql_parse_deallocate(const char *query, char name[PS_S
 {
 	const char *p = query;
 	struct token t;
-	if (!skip_space(&p) || !read_token(&p, &t) || !is_keyword(&t, "deallocate"))
+	/* Every simple Query comes here: most are turned away at their first
+	 * letter, before a token is copied. */
+	if (!skip_space(&p) || (*p != 'd' && *p != 'D') || !read_token(&p, &t) ||
+	    !is_keyword(&t, "deallocate"))
 		return PS_SQL_OTHER;
 	if (!read_token(&p, &t))
 		return PS_SQL_OTHER;
