@@ -278,8 +278,9 @@ static void run(struct client *c, const struct admin_command *cmd, struct pg_buf
 		admin_error(out, "42501", "admin access needed");
 		return;
 	}
-	log_info("admin console: %s@%s: %s%s%s", c->user, c->addr, admin_verb_name(cmd->verb),
-		 cmd->arg[0] ? " " : "", cmd->arg);
+	char addr[CLIENT_ADDR_SIZE];
+	log_info("admin console: %s@%s: %s%s%s", c->user, client_addr(c, addr),
+		 admin_verb_name(cmd->verb), cmd->arg[0] ? " " : "", cmd->arg);
 	*waiting = admin_command(&req) == ADMIN_WAITING;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <event2/event.h>
 
 #include "config/cfg.h"
@@ -19,7 +21,6 @@
 #include "pooler/log.h"
 #include "pooler/pool.h"
 #include "pooler/server.h"
-#include "pooler/sockaddr.h"
 #include "pooler/tls.h"
 #include "protocol/pg_backend.h"
 #include "protocol/pg_frontend.h"
@@ -33,6 +34,19 @@ static const char *const state_names[] = { CLIENT_STATES(CLIENT_STATE_NAME) };
 const char *client_state_name(enum client_state st)
 {
 	return state_names[st];
+}
+
+const char *client_addr(const struct client *c, char *buf)
+{
+	char host[48];
+	if (c->peer.family != AF_INET && c->peer.family != AF_INET6) {
+		snprintf(buf, CLIENT_ADDR_SIZE, "%s", c->is_unix ? "unix" : "?");
+		return buf;
+	}
+	cfg_hba_addr_format(&c->peer, host, sizeof host);
+	snprintf(buf, CLIENT_ADDR_SIZE, c->peer.family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+		 (unsigned)c->port);
+	return buf;
 }
 
 /* Longest password or SASL message accepted, as PostgreSQL's limit on
@@ -89,10 +103,9 @@ static struct list_node *state_list(struct client *c, enum client_state st)
 static void count_bytes(struct client *c)
 {
 	struct pool_stats *st = &c->pool->stats;
-	st->bytes_received += c->stream.bytes_in - c->counted_in;
-	st->bytes_sent += c->stream.bytes_out - c->counted_out;
-	c->counted_in = c->stream.bytes_in;
-	c->counted_out = c->stream.bytes_out;
+	st->bytes_received += c->stream.bytes_in;
+	st->bytes_sent += c->stream.bytes_out;
+	c->stream.bytes_in = c->stream.bytes_out = 0;
 }
 
 void client_set_state(struct client *c, enum client_state next)
@@ -103,9 +116,10 @@ void client_set_state(struct client *c, enum client_state next)
 			  state_names[prev], state_names[next]);
 		abort();
 	}
+	char addr[CLIENT_ADDR_SIZE];
 	log_noise("C-%llu %s/%s@%s: %s -> %s", (unsigned long long)c->id,
-		  c->database ? c->database : "-", c->user ? c->user : "-", c->addr, state_names[prev],
-		  state_names[next]);
+		  c->database ? c->database : "-", c->user ? c->user : "-", client_addr(c, addr),
+		  state_names[prev], state_names[next]);
 	if (c->pool) {
 		count_bytes(c);
 		c->pool->client_count += in_pool(next) - in_pool(prev);
@@ -129,13 +143,13 @@ static void log_client(const struct client *c, enum log_level level, const char 
 {
 	if (!log_enabled(level))
 		return;
-	char text[512];
+	char text[512], addr[CLIENT_ADDR_SIZE];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	log_msg(level, "C-%llu %s/%s@%s: %s", (unsigned long long)c->id,
-		c->database ? c->database : "-", c->user ? c->user : "-", c->addr, text);
+		c->database ? c->database : "-", c->user ? c->user : "-", client_addr(c, addr), text);
 }
 
 /* ---- timers ---- */
@@ -328,8 +342,10 @@ static enum stream_verdict login_ok(struct client *c)
 		client_fatal(c, "XX000", "could not generate a cancel key");
 		return STREAM_STOP;
 	}
-	if (c->corral->cfg->settings.application_name_add_host)
-		session_params_add_host(&c->params, c->addr);
+	if (c->corral->cfg->settings.application_name_add_host) {
+		char addr[CLIENT_ADDR_SIZE];
+		session_params_add_host(&c->params, client_addr(c, addr));
+	}
 	if (p->have_welcome) {
 		client_welcome(c);
 		return STREAM_CONSUMED;
@@ -739,18 +755,20 @@ void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, b
 	c->connect_us = c->request_us = corral_wall_us();
 	c->is_unix = is_unix;
 	if (is_unix)
-		snprintf(c->addr, sizeof c->addr, "unix");
-	else
-		sockaddr_format(addr, c->addr, sizeof c->addr);
-	if (is_unix)
 		c->peer.family = AF_UNIX;
 	else if (cfg_hba_addr_from_sockaddr(addr, &c->peer) != 0)
 		c->peer.family = AF_UNSPEC;  /* matches only "all" addresses */
+	else
+		c->port = ntohs(addr->sa_family == AF_INET
+					? ((const struct sockaddr_in *)(const void *)addr)->sin_port
+					: ((const struct sockaddr_in6 *)(const void *)addr)->sin6_port);
 	session_params_init(&c->params);
 	ps_client_init(&c->ps, corral->prepared, CLIENT_PS_BUDGET);
 	list_init(&c->node);
 	if (stream_init(&c->stream, &corral->env, fd, &client_stream_ops, c) != 0) {
-		log_error("cannot create events for a new client from %s; closing it", c->addr);
+		char text[CLIENT_ADDR_SIZE];
+		log_error("cannot create events for a new client from %s; closing it",
+			  client_addr(c, text));
 		close(fd);
 		session_params_fini(&c->params);
 		ps_client_fini(&c->ps);

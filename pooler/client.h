@@ -39,9 +39,13 @@ struct server;
 enum client_state { CLIENT_STATES(CLIENT_STATE_ENUM) };
 #undef CLIENT_STATE_ENUM
 
+/* Kept small, without holes: 10,000 idle clients are 10,000 of these. */
 struct client {
 	struct list_node node;        /* in a pool list by state, or corral's lists */
 	enum client_state state;
+	uint16_t port;                /* its TCP port (client_addr) */
+	bool is_unix;                 /* came through the unix socket (never TLS) */
+	bool ps_wait;                 /* paused until its server's replies settle */
 	uint64_t id;
 	struct corral *corral;
 	struct pool *pool;            /* from the StartupMessage on */
@@ -55,20 +59,22 @@ struct client {
 	struct session_params params; /* the client's view of its session */
 	char *user;                   /* owned */
 	char *database;               /* owned */
-	char addr[64];                /* "127.0.0.1:51234" or "unix", for logs */
-	bool is_unix;                 /* came through the unix socket (never TLS) */
 	struct cfg_hba_addr peer;     /* its address for auth_hba_file rules (AF_UNIX: socket) */
 	uint32_t cancel_pid, cancel_key;
-	struct ps_client ps;          /* its named prepared statements */
-	bool ps_wait;                 /* paused until its server's replies settle */
 	bool timer_armed;             /* timer is pending */
+	struct ps_client ps;          /* its named prepared statements */
 	uint64_t wait_since_us;       /* monotonic: when it became IDLE or WAITING */
 	uint64_t connect_us;          /* wall clock: accepted (SHOW CLIENTS) */
 	uint64_t request_us;          /* wall clock: last wanted a server (SHOW CLIENTS) */
-	uint64_t counted_in, counted_out; /* stream bytes already added to pool stats */
 };
 
 const char *client_state_name(enum client_state st);
+
+/* Size of a buffer that holds any client_addr. */
+#define CLIENT_ADDR_SIZE 64
+/* c's address for logs: "127.0.0.1:51234", "[::1]:51234" or "unix";
+ * written to buf (CLIENT_ADDR_SIZE bytes), which it returns. */
+const char *client_addr(const struct client *c, char *buf);
 
 /* Take an accepted socket (non-blocking). The client starts in LOGIN. */
 void client_accept(struct corral *corral, int fd, const struct sockaddr *addr, bool is_unix);

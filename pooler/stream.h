@@ -78,6 +78,7 @@ struct stream_env {
 
 struct stream {
 	int fd;                       /* -1 once closed */
+	enum stream_tls tls;
 	const struct stream_env *env;
 	const struct stream_ops *ops;
 	void *owner;
@@ -95,7 +96,6 @@ struct stream {
 	bool blocked;                 /* pending bytes wait for the peer to drain */
 	bool in_process;              /* process() is on the stack for this stream */
 	bool reprocess;               /* run process() again before leaving it */
-	enum stream_tls tls;
 	bool tls_read_on_write;       /* an SSL_read waits for the socket to be writable */
 	bool tls_write_on_read;       /* an SSL_write waits for the socket to be readable */
 	SSL *ssl;                     /* owned; NULL on a plain socket */
@@ -103,7 +103,7 @@ struct stream {
 	struct stream *waiting_src;   /* a stream whose pending bytes wait on our socket */
 	struct pg_buf out;            /* corral's own bytes for this socket */
 	size_t out_sent;              /* bytes of out already sent */
-	uint64_t bytes_in, bytes_out; /* totals, for stats */
+	uint64_t bytes_in, bytes_out; /* since the owner last added them to its stats */
 };
 
 /* Adopt a connected (or connecting) non-blocking fd. Reading starts when
