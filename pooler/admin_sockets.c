@@ -170,7 +170,7 @@ static void client_view(const struct client *c, const char *state, struct sock_v
 	v->ptr = c;
 	v->link = c->server;
 	v->remote_pid = unix_peer_pid(c->stream.fd);
-	v->application_name = c->params.values[SESSION_PARAM_APPLICATION_NAME];
+	v->application_name = session_params_get(&c->params, SESSION_PARAM_APPLICATION_NAME);
 	v->id = c->id;
 	v->prepared = ps_client_count(&c->ps);
 }
@@ -193,7 +193,8 @@ static void server_view(const struct server *s, const char *state, struct sock_v
 	v->ptr = s;
 	v->link = s->client;
 	v->remote_pid = (int)s->backend_pid;
-	v->application_name = s->client ? s->client->params.values[SESSION_PARAM_APPLICATION_NAME]
+	v->application_name = s->client ? session_params_get(&s->client->params,
+							     SESSION_PARAM_APPLICATION_NAME)
 					: NULL;
 	v->id = s->id;
 	/* A server that does not track statements has an empty set. */

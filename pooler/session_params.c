@@ -175,8 +175,9 @@ void session_params_init(struct session_params *p)
 
 void session_params_fini(struct session_params *p)
 {
-	for (size_t i = 0; i < SESSION_PARAMS_MAX; i++)
+	for (size_t i = 0; i < p->count; i++)
 		free(p->values[i]);
+	free(p->values);
 	for (size_t i = 0; i < p->other_count; i++) {
 		free(p->others[i].name);
 		free(p->others[i].value);
@@ -188,8 +189,12 @@ void session_params_fini(struct session_params *p)
 void session_params_copy(struct session_params *dst, const struct session_params *src)
 {
 	session_params_fini(dst);
-	for (size_t i = 0; i < SESSION_PARAMS_MAX; i++)
-		dst->values[i] = src->values[i] != NULL ? xstrdup(src->values[i]) : NULL;
+	if (src->count > 0) {
+		dst->values = xcalloc(src->count, sizeof *dst->values);
+		for (size_t i = 0; i < src->count; i++)
+			dst->values[i] = src->values[i] != NULL ? xstrdup(src->values[i]) : NULL;
+		dst->count = src->count;
+	}
 	if (src->other_count > 0) {
 		dst->others = xcalloc(src->other_count, sizeof *dst->others);
 		for (size_t i = 0; i < src->other_count; i++) {
@@ -211,9 +216,22 @@ static bool replace(char **slot, const char *value)
 	return true;
 }
 
+/* Where value i of p is kept, the array grown to hold it. */
+static char **slot(struct session_params *p, size_t i)
+{
+	if (i >= p->count) {
+		p->values = xrealloc(p->values, (i + 1) * sizeof *p->values);
+		memset(p->values + p->count, 0, (i + 1 - p->count) * sizeof *p->values);
+		p->count = i + 1;
+	}
+	return &p->values[i];
+}
+
 bool session_params_set(struct session_params *p, size_t i, const char *value)
 {
-	return replace(&p->values[i], value);
+	if (value == NULL && session_params_get(p, i) == NULL)
+		return false;
+	return replace(slot(p, i), value);
 }
 
 enum session_param_change session_params_update(const struct session_param_set *set,
@@ -223,7 +241,7 @@ enum session_param_change session_params_update(const struct session_param_set *
 	int i = session_param_set_find(set, name);
 	if (i < 0)
 		return SESSION_PARAM_UNTRACKED;
-	return replace(&p->values[i], value) ? SESSION_PARAM_CHANGED : SESSION_PARAM_UNCHANGED;
+	return session_params_set(p, (size_t)i, value) ? SESSION_PARAM_CHANGED : SESSION_PARAM_UNCHANGED;
 }
 
 enum session_param_change session_params_record(const struct session_param_set *set,
@@ -367,13 +385,13 @@ enum session_startup_verdict session_params_check_startup(const struct session_p
 
 void session_params_add_host(struct session_params *client, const char *addr)
 {
-	char **slot = &client->values[SESSION_PARAM_APPLICATION_NAME];
-	const char *app = *slot != NULL ? *slot : "app";
+	char **app_slot = slot(client, SESSION_PARAM_APPLICATION_NAME);
+	const char *app = *app_slot != NULL ? *app_slot : "app";
 	size_t size = strlen(app) + strlen(" - ") + strlen(addr) + 1;
 	char *value = xmalloc(size);
 	snprintf(value, size, "%s - %s", app, addr);
-	free(*slot);
-	*slot = value;
+	free(*app_slot);
+	*app_slot = value;
 }
 
 void session_params_quote(struct pg_buf *out, const char *s)
@@ -398,9 +416,10 @@ void session_params_quote(struct pg_buf *out, const char *s)
 static const char *wanted(const struct session_params *client,
 			  const struct session_params *defaults, size_t i)
 {
-	if (client->values[i] != NULL)
-		return client->values[i];
-	return defaults != NULL ? defaults->values[i] : NULL;
+	const char *v = session_params_get(client, i);
+	if (v != NULL)
+		return v;
+	return defaults != NULL ? session_params_get(defaults, i) : NULL;
 }
 
 static bool must_send(const char *want, const char *have)
@@ -418,7 +437,7 @@ size_t session_params_diff(const struct session_param_set *set,
 	size_t n = 0, len_at = 0;
 	for (size_t i = 0; i < set->count; i++) {
 		const char *want = wanted(client, defaults, i);
-		if (!must_send(want, server->values[i]))
+		if (!must_send(want, session_params_get(server, i)))
 			continue;
 		if (n == 0) {
 			len_at = pg_buf_begin_msg(out, PG_FE_QUERY);
@@ -445,12 +464,13 @@ void session_params_synced(const struct session_param_set *set, struct session_p
 {
 	for (size_t i = 0; i < set->count; i++) {
 		const char *want = wanted(client, defaults, i);
-		if (!must_send(want, server->values[i]))
+		if (!must_send(want, session_params_get(server, i)))
 			continue;
-		if (server->values[i] == NULL)
-			server->values[i] = xstrdup(want);
-		else if (client->values[i] != NULL)
-			replace(&client->values[i], server->values[i]);
+		const char *have = session_params_get(server, i);
+		if (have == NULL)
+			*slot(server, i) = xstrdup(want);
+		else if (session_params_get(client, i) != NULL)
+			replace(slot(client, i), have);
 	}
 }
 

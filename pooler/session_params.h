@@ -53,16 +53,25 @@ struct session_param_pair {
 	char *value;
 };
 
-/* One connection's view of its session. values[i] is the value of
- * set->names[i], owned, NULL when unknown (a client: no opinion of its
- * own, the pool's defaults apply). others: servers only, see
- * session_params_record. Embedded by its client or server; 144 bytes on
- * LP64 plus the strings (a client that set nothing holds none). */
+/* One connection's view of its session. Value i (session_params_get) is
+ * the value of set->names[i], owned, NULL when unknown (a client: no
+ * opinion of its own, the pool's defaults apply). values holds count of
+ * them, up to the highest one ever set: a client that set nothing (most
+ * idle ones) holds no array. others: servers only, see
+ * session_params_record. Embedded by its client or server; 32 bytes on
+ * LP64 plus the array and the strings. */
 struct session_params {
-	char *values[SESSION_PARAMS_MAX];
+	char **values;                      /* owned array of count */
+	size_t count;
 	struct session_param_pair *others;  /* owned array */
 	size_t other_count;
 };
+
+/* Value i (< SESSION_PARAMS_MAX) of p, or NULL when unknown. */
+static inline const char *session_params_get(const struct session_params *p, size_t i)
+{
+	return i < p->count ? p->values[i] : NULL;
+}
 
 /* What recording one (name, value) did. */
 enum session_param_change {

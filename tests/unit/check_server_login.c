@@ -465,9 +465,9 @@ static void render_tracked(const struct session_params *p, char *out, size_t siz
 	const struct session_param_set *set = tracked();
 	out[0] = '\0';
 	for (size_t i = 0; i < set->count; i++) {
-		if (p->values[i] != NULL)
+		if (session_params_get(p, i) != NULL)
 			snprintf(out + strlen(out), size - strlen(out), "%s%s=%s", out[0] ? ";" : "",
-				 set->names[i], p->values[i]);
+				 set->names[i], session_params_get(p, i));
 	}
 }
 
@@ -678,7 +678,7 @@ START_TEST(test_script)
 	} else {
 		ck_assert_uint_eq(o.pid, 0);
 		ck_assert_uint_eq(o.key, 0);
-		ck_assert_str_eq(o.params.values[SESSION_PARAM_TIMEZONE], "UTC");
+		ck_assert_str_eq(session_params_get(&o.params, SESSION_PARAM_TIMEZONE), "UTC");
 	}
 	session_params_fini(&o.params);
 	pg_buf_fini(&out);

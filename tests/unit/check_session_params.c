@@ -36,10 +36,10 @@ static void render(const struct session_param_set *set, const struct session_par
 	size_t len = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < set->count; i++) {
-		if (p->values[i] == NULL)
+		if (session_params_get(p, i) == NULL)
 			continue;
 		int n = snprintf(out + len, size - len, "%s%s=%s", len ? ";" : "", set->names[i],
-				 p->values[i]);
+				 session_params_get(p, i));
 		ck_assert(n > 0 && (size_t)n < size - len);
 		len += (size_t)n;
 	}
@@ -178,7 +178,7 @@ START_TEST(test_update_and_record)
 
 	ck_assert(session_params_set(&p, SESSION_PARAM_TIMEZONE, NULL));
 	ck_assert(!session_params_set(&p, SESSION_PARAM_TIMEZONE, NULL));
-	ck_assert_ptr_null(p.values[SESSION_PARAM_TIMEZONE]);
+	ck_assert_ptr_null(session_params_get(&p, SESSION_PARAM_TIMEZONE));
 	session_params_fini(&copy);
 	session_params_fini(&p);
 	session_param_set_fini(&set);
@@ -187,9 +187,29 @@ END_TEST
 
 START_TEST(test_size)
 {
-	/* The per-connection cost session_params.h documents. */
+	/* The per-connection cost session_params.h documents: no array inline. */
 	ck_assert_uint_eq(sizeof(struct session_params),
-			  SESSION_PARAMS_MAX * sizeof(char *) + sizeof(void *) + sizeof(size_t));
+			  sizeof(char **) + sizeof(size_t) + sizeof(void *) + sizeof(size_t));
+}
+END_TEST
+
+START_TEST(test_lazy_values)
+{
+	/* Unknown values take no memory; the array grows to the highest set. */
+	struct session_params p;
+	session_params_init(&p);
+	ck_assert(!session_params_set(&p, SESSION_PARAM_TIMEZONE, NULL));
+	ck_assert_ptr_null(p.values);
+	ck_assert_ptr_null(session_params_get(&p, SESSION_PARAMS_MAX - 1));
+	ck_assert(session_params_set(&p, SESSION_PARAM_TIMEZONE, "UTC"));
+	ck_assert_uint_eq(p.count, SESSION_PARAM_TIMEZONE + 1);
+	ck_assert_ptr_null(session_params_get(&p, SESSION_PARAM_CLIENT_ENCODING));
+	ck_assert_ptr_null(session_params_get(&p, SESSION_PARAM_APPLICATION_NAME));
+	ck_assert(session_params_set(&p, SESSION_PARAM_APPLICATION_NAME, "a"));
+	ck_assert_uint_eq(p.count, SESSION_PARAM_APPLICATION_NAME + 1);
+	ck_assert_str_eq(session_params_get(&p, SESSION_PARAM_TIMEZONE), "UTC");
+	ck_assert_str_eq(session_params_get(&p, SESSION_PARAM_APPLICATION_NAME), "a");
+	session_params_fini(&p);
 }
 END_TEST
 
@@ -583,6 +603,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_set_extras_refused, 0, N(extras_bad));
 	tcase_add_test(tc, test_update_and_record);
 	tcase_add_test(tc, test_size);
+	tcase_add_test(tc, test_lazy_values);
 	tcase_add_loop_test(tc, test_check_startup, 0, N(startups));
 	tcase_add_test(tc, test_add_host);
 	tcase_add_loop_test(tc, test_quote, 0, N(quotes));
