@@ -10,6 +10,7 @@
 #include "config/cfg.h"
 #include "pooler/admin.h"
 #include "pooler/auth_query.h"
+#include "pooler/cancel.h"
 #include "pooler/client.h"
 #include "pooler/corral.h"
 #include "pooler/log.h"
@@ -112,6 +113,7 @@ static bool same_target(const struct pool_config *a, const struct pool_config *b
 static void pool_on_reserve_timer(evutil_socket_t fd, short what, void *arg);
 static void pool_on_client_timer(evutil_socket_t fd, short what, void *arg);
 static void arm_client_timer(struct pool *p);
+static void set_autodb(struct pool *p, bool autodb);
 
 static struct pool *find_pool(struct corral *corral, const char *db_name, const char *user_name)
 {
@@ -176,6 +178,7 @@ struct pool *pool_get(struct corral *corral, const char *db_name, const char *us
 	}
 	p = new_pool(corral, db_name, user_name);
 	resolve_config(&p->cfg, cfg, db, user_name);
+	set_autodb(p, db == &fallback);
 	if (db == &fallback)
 		cfg_database_fini(&fallback);
 	p->paused = admin_db_paused(corral->admin, db_name);
@@ -232,6 +235,7 @@ void pool_reconfigure(struct pool *p)
 	bool retarget = !same_target(&p->cfg, &next);
 	pool_config_fini(&p->cfg);
 	p->cfg = next;
+	set_autodb(p, db == &fallback);
 	if (retarget) {
 		log_info("pool %s/%s: server target changed to %s@%s:%d/%s; servers close as they are "
 			 "released", p->db_name, p->user_name, p->cfg.server_user, p->cfg.host,
@@ -251,6 +255,8 @@ void pool_free(struct pool *p)
 		resolve_cancel(p->resolving);
 	event_free(p->reserve_timer);
 	event_free(p->client_timer);
+	if (p->autodb_timer)
+		event_free(p->autodb_timer);
 	list_remove(&p->node);
 	session_params_fini(&p->welcome);
 	pool_config_fini(&p->cfg);
@@ -261,6 +267,63 @@ void pool_free(struct pool *p)
 	free(p->db_name);
 	free(p->user_name);
 	free(p);
+}
+
+/* ---- autodb_idle_timeout ---- */
+
+/* Nothing refers to p: no client, no server that is not idle, no lookup,
+ * no cancel request (SHOW POOLS counts them by pool), and no login since
+ * the last look. */
+static bool pool_unused(struct pool *p)
+{
+	int requests, requesters;
+	cancel_count(p->corral, p, &requests, &requesters);
+	return p->client_count == 0 && list_empty(&p->welcome_clients) && p->lookup_count == 0 &&
+	       list_empty(&p->active_servers) && list_empty(&p->opening_servers) &&
+	       requests == 0 && p->stats.client_connect_count == p->logins_seen;
+}
+
+/* How often an autodb pool looks whether it is unused: a quarter of the
+ * timeout (so it goes within 1.25 times it), once a minute when off. */
+static void arm_autodb_timer(struct pool *p)
+{
+	int64_t timeout = p->corral->cfg->settings.autodb_idle_timeout;
+	int64_t period = timeout > 0 ? timeout / 4 : 60 * 1000000;
+	struct timeval tv = { .tv_sec = period / 1000000, .tv_usec = period % 1000000 };
+	evtimer_add(p->autodb_timer, &tv);
+}
+
+/* Frees p once it was seen unused for autodb_idle_timeout; its idle
+ * servers close first (paused, it opens no replacement). */
+static void pool_on_autodb_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct pool *p = arg;
+	int64_t timeout = p->corral->cfg->settings.autodb_idle_timeout;
+	uint64_t now = corral_now_us();
+	if (!p->autodb || timeout <= 0 || !pool_unused(p)) {
+		p->unused_since_us = 0;
+	} else if (p->unused_since_us == 0) {
+		p->unused_since_us = now;
+	} else if (now - p->unused_since_us >= (uint64_t)timeout) {
+		log_info("pool %s/%s: unused for %lld s (autodb_idle_timeout); freed", p->db_name,
+			 p->user_name, (long long)(timeout / 1000000));
+		p->paused = true;
+		pool_close_needed(p, "pool unused for autodb_idle_timeout");
+		pool_free(p);
+		return;
+	}
+	p->logins_seen = p->stats.client_connect_count;
+	arm_autodb_timer(p);
+}
+
+static void set_autodb(struct pool *p, bool autodb)
+{
+	p->autodb = autodb;
+	if (autodb && p->autodb_timer == NULL) {
+		p->autodb_timer = evtimer_new(p->corral->base, pool_on_autodb_timer, p);
+		arm_autodb_timer(p);
+	}
 }
 
 bool pool_failing(const struct pool *p)

@@ -119,6 +119,11 @@ struct pool {
 	struct pool_stats stats_mark;   /* stats at the last stats_period tick (admin_stats) */
 	struct pool_stats stats_period; /* what the last whole stats_period added */
 	bool console;                   /* the admin console's pseudo-pool: never opens servers */
+	bool autodb;                    /* made from the `*` fallback entry: freed once unused
+					 * for autodb_idle_timeout */
+	struct event *autodb_timer;     /* owned, made with the first autodb configuration */
+	uint64_t unused_since_us;       /* monotonic, when the timer first saw it unused; 0: in use */
+	uint64_t logins_seen;           /* stats.client_connect_count at the timer's last look */
 	bool paused;                    /* PAUSE or KILL: hands out no server, closes released ones */
 	char last_error_sqlstate[6];    /* last failed server login, "" when none */
 	char last_error[256];

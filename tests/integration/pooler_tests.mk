@@ -66,6 +66,7 @@ tests_integration_it_max_client_conn_LDADD = $(IT_LDADD)
 # PostgreSQL (it_server_death restarts a cluster of its own).
 IT_POOLER_TESTS = \
 	tests/integration/it_pgbench.sh \
+	tests/integration/it_autodb.sh \
 	tests/integration/it_bad_input.sh \
 	tests/integration/it_server_death.sh \
 	tests/integration/it_dirty_server.sh \
