@@ -29,6 +29,9 @@ BENCH_MAX_CLIENTS=11000
 # A command (e.g. valgrind) the next bench_start_pooler runs the pooler
 # under.
 BENCH_WRAP=()
+# Which poolers a script measures: both, or the one BENCH_ONLY names (to
+# follow corral's figures from one change to the next without PgBouncer's
+# runs; bench/run-all needs both).
 BENCH_POOLERS=(corral pgbouncer)
 # The running bench/loadgen processes and their FIFOs' descriptors.
 LOADGEN_PIDS=()
@@ -50,6 +53,7 @@ bench_usage() {
 		  --out DIR  write $BENCH_NAME.md (a section of docs/benchmarks.md) and
 		             its data files to DIR instead of printing the section
 		corral is taken from \$CORRAL_TOP_BUILDDIR (default build/default).
+		BENCH_ONLY=corral (or pgbouncer) measures that pooler alone.
 		Runs against the harness PostgreSQL when tests/harness/with-postgres
 		started one, else starts its own.
 	EOF
@@ -152,6 +156,14 @@ bench_init() {
 		BENCH_POOL=4
 		BENCH_MAX_CLIENTS=500
 	fi
+	case ${BENCH_ONLY:-} in
+	'') ;;
+	corral | pgbouncer) [ "${#BENCH_POOLERS[@]}" -eq 1 ] || BENCH_POOLERS=("$BENCH_ONLY") ;;
+	*)
+		bench_log "BENCH_ONLY is corral or pgbouncer, not '$BENCH_ONLY'"
+		return 1
+		;;
+	esac
 	bench_require || return 1
 	ulimit -n "$(ulimit -Hn)"
 	trap bench_on_exit EXIT
