@@ -31,14 +31,62 @@ struct pg_frame {
  * to the offset (from r->data) of the offending length field, and leaves
  * the cursor where it was. */
 
+/* Smallest legal length field of a typed message: the field itself. */
+#define PG_FRAME_TYPED_MIN_LEN 4
+
+/* Validates a length field read at absolute offset `at` against
+ * [min_len, max_len]. PG_OK when in range; otherwise PG_ERR_LENGTH with the
+ * reason and `at` recorded in r. Comparisons stay in uint32_t, so no sum
+ * can wrap. Inline, like the header reader: they run for every message
+ * corral forwards. */
+static inline enum pg_result pg_frame_check_len(struct pg_reader *r, uint32_t len,
+						uint32_t min_len, uint32_t max_len, size_t at,
+						const char *too_short)
+{
+	if (len < min_len)
+		return pg_reader_fail(r, PG_ERR_LENGTH, too_short, at);
+	if (len > max_len)
+		return pg_reader_fail(r, PG_ERR_LENGTH, "length exceeds the limit", at);
+	return PG_OK;
+}
+
+/* Decodes and checks the typed header at the cursor without consuming it.
+ * PG_OK: out->type, out->len, out->body_len set (out->body untouched).
+ * PG_NEED_MORE: fewer than PG_HEADER_SIZE bytes. PG_ERR_LENGTH: see
+ * pg_frame_check_len, offset of the length field. */
+static inline enum pg_result pg_frame_peek_header(struct pg_reader *r, uint32_t max_len,
+						  struct pg_frame *out)
+{
+	if (pg_reader_remaining(r) < PG_HEADER_SIZE)
+		return PG_NEED_MORE;
+	const uint8_t *p = r->data + r->pos;
+	uint32_t len = pg_load_u32(p + 1);
+	enum pg_result res = pg_frame_check_len(r, len, PG_FRAME_TYPED_MIN_LEN, max_len, r->pos + 1,
+						"message length below 4");
+	if (res != PG_OK)
+		return res;
+	out->type = p[0];
+	out->len = len;
+	out->body_len = (size_t)len - PG_FRAME_TYPED_MIN_LEN;
+	return PG_OK;
+}
+
 /* Reads one typed message header (5 bytes) without needing its body, for
  * code that streams bodies through. `max_len` bounds the length field.
  * PG_OK: out->type, out->len, out->body_len set, out->body = NULL, cursor
  * advanced by 5. PG_NEED_MORE: fewer than 5 bytes left, nothing consumed.
  * PG_ERR_LENGTH: length < 4 or > max_len (reason and offset in r). */
-enum pg_result pg_frame_read_header(struct pg_reader *r, uint32_t max_len,
-				    struct pg_frame *out)
-	__attribute__((warn_unused_result));
+__attribute__((warn_unused_result))
+static inline enum pg_result pg_frame_read_header(struct pg_reader *r, uint32_t max_len,
+						  struct pg_frame *out)
+{
+	enum pg_result res = pg_frame_peek_header(r, max_len, out);
+	if (res != PG_OK)
+		return res;
+	out->body = NULL;
+	r->pos += PG_HEADER_SIZE;
+	return PG_OK;
+}
 
 /* Reads one whole typed message. PG_OK: *out is a view of it, cursor
  * advanced by 1 + len. PG_NEED_MORE: header or body incomplete, nothing
