@@ -21,12 +21,31 @@ void prepared_server_init(struct prepared_server *ps, struct ps_registry *reg,
 {
 	ps_server_init(&ps->set, reg, max_prepared > 0 ? max_prepared : 1);
 	ps_queue_init(&ps->queue, reg, max_prepared > 0 ? &ps->set : NULL);
+	ps->unnamed.kind = PS_SQL_OTHER;
+	ps->portal.kind = PS_SQL_OTHER;
+	ps->portal_name = NULL;
+}
+
+/* The portal bound from a DEALLOCATE is gone (replaced, closed). */
+static void forget_portal(struct prepared_server *ps)
+{
+	ps->portal.kind = PS_SQL_OTHER;
+	free(ps->portal_name);
+	ps->portal_name = NULL;
 }
 
 void prepared_server_fini(struct prepared_server *ps)
 {
+	forget_portal(ps);
 	ps_queue_fini(&ps->queue);
 	ps_server_fini(&ps->set);
+}
+
+void prepared_server_link(struct prepared_server *ps, struct ps_client *client)
+{
+	ps->unnamed.kind = PS_SQL_OTHER;
+	forget_portal(ps);
+	ps_queue_link(&ps->queue, client);
 }
 
 /* An error text, allocated (errors are rare; their entries own it). */
@@ -109,6 +128,39 @@ static void ensure_prepared(struct prepared_server *ps, const struct prepared_io
 		prepare(ps, io, st, PS_ACT_SWALLOW, NULL);
 }
 
+/* What a DEALLOCATE in `query` would deallocate, when corral answers for
+ * it: ALL, or a name the client has. Anything else (another statement, a
+ * name the client does not have, a server that does not track statements)
+ * is left to the server: kind PS_SQL_OTHER. */
+static struct prepared_deallocate deallocate_of(const struct prepared_server *ps,
+						const char *query)
+{
+	struct prepared_deallocate d = { .kind = PS_SQL_OTHER };
+	if (ps->queue.set == NULL)
+		return d;
+	d.kind = ps_sql_parse_deallocate(query, d.name);
+	if (d.kind == PS_SQL_DEALLOCATE_NAME && known(&ps->queue, d.name) == NULL)
+		d.kind = PS_SQL_OTHER;
+	return d;
+}
+
+/* A Parse of the unnamed statement. A DEALLOCATE corral answers for is
+ * sent as PS_WIRE_DEALLOCATE_STAND_IN (with the client's parameter types),
+ * so the server checks and answers Parse, Bind and Describe as it would
+ * for DEALLOCATE; the Execute does the rest (on_execute). */
+static enum prepared_verdict on_unnamed_parse(struct prepared_server *ps,
+					      const struct pg_frontend_parse *p,
+					      const struct prepared_io *io)
+{
+	io->counters->server_parses++;
+	push_plain(&ps->queue, PS_KIND_PARSE);
+	ps->unnamed = deallocate_of(ps, p->query);
+	if (ps->unnamed.kind == PS_SQL_OTHER)
+		return PREPARED_FORWARD;
+	ps_wire_put_deallocate_stand_in(io->server_out, &p->param_types);
+	return PREPARED_CONSUMED;
+}
+
 static enum prepared_verdict on_parse(struct prepared_server *ps, const struct pg_frame *msg,
 				      const struct prepared_io *io)
 {
@@ -117,7 +169,9 @@ static enum prepared_verdict on_parse(struct prepared_server *ps, const struct p
 	if (pg_frontend_read_parse(msg, &r, &p) != PG_OK)
 		return PREPARED_MALFORMED;
 	io->counters->client_parses++;
-	if (p.statement[0] == '\0' || ps->queue.set == NULL) {
+	if (p.statement[0] == '\0')
+		return on_unnamed_parse(ps, &p, io);
+	if (ps->queue.set == NULL) {
 		io->counters->server_parses++;
 		push_plain(&ps->queue, PS_KIND_PARSE);
 		return PREPARED_FORWARD;
@@ -145,6 +199,19 @@ static enum prepared_verdict on_parse(struct prepared_server *ps, const struct p
 		.undo = PS_UNDO_NAME_ADDED, .u.name = n });
 }
 
+/* A Bind replaces its portal; bound from a DEALLOCATE corral answers for,
+ * the portal runs it (on_execute). */
+static void bind_portal(struct prepared_server *ps, const struct pg_frontend_bind *b)
+{
+	if (ps->portal_name && strcmp(ps->portal_name, b->portal) == 0)
+		forget_portal(ps);
+	if (b->statement[0] != '\0' || ps->unnamed.kind == PS_SQL_OTHER)
+		return;
+	forget_portal(ps);
+	ps->portal = ps->unnamed;
+	ps->portal_name = xstrdup(b->portal);
+}
+
 static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg_frame *msg,
 				     const struct prepared_io *io)
 {
@@ -153,6 +220,7 @@ static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg
 	if (pg_frontend_read_bind(msg, &r, &b) != PG_OK)
 		return PREPARED_MALFORMED;
 	io->counters->binds++;
+	bind_portal(ps, &b);
 	struct ps_name *n = known(&ps->queue, b.statement);
 	if (n == NULL) {
 		push_plain(&ps->queue, PS_KIND_BIND);
@@ -203,6 +271,10 @@ static enum prepared_verdict on_close(struct prepared_server *ps, const struct p
 	struct pg_frontend_target t;
 	if (pg_frontend_read_close(msg, &r, &t) != PG_OK)
 		return PREPARED_MALFORMED;
+	if (t.kind == PG_FE_TARGET_STATEMENT && t.name[0] == '\0')
+		ps->unnamed.kind = PS_SQL_OTHER;
+	else if (t.kind == PG_FE_TARGET_PORTAL && ps->portal_name && strcmp(t.name, ps->portal_name) == 0)
+		forget_portal(ps);
 	struct ps_name *n = t.kind == PG_FE_TARGET_STATEMENT ? known(&ps->queue, t.name) : NULL;
 	if (n == NULL) {
 		push_plain(&ps->queue, PS_KIND_CLOSE);
@@ -238,13 +310,46 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 	return PREPARED_FORWARD;
 }
 
+/* An Execute of the portal bound from a DEALLOCATE corral answers for:
+ * the server runs the stand-in, and its CommandComplete becomes
+ * DEALLOCATE's once the client's names are gone (put back if the server
+ * fails it). A name the client no longer has fails as PostgreSQL's
+ * DEALLOCATE would, through the stand-in for errors. Any other Execute
+ * needs nothing but its reply. */
+static enum prepared_verdict on_execute(struct prepared_server *ps, const struct pg_frame *msg,
+					const struct prepared_io *io)
+{
+	struct pg_reader r;
+	struct pg_frontend_execute x = { 0 };
+	if (ps->portal_name != NULL && pg_frontend_read_execute(msg, &r, &x) != PG_OK)
+		return PREPARED_MALFORMED;
+	if (ps->portal_name == NULL || strcmp(x.portal, ps->portal_name) != 0) {
+		push_plain(&ps->queue, PS_KIND_EXECUTE);
+		return PREPARED_FORWARD;
+	}
+	struct ps_entry e = { .kind = PS_KIND_EXECUTE, .action = PS_ACT_RETAG };
+	if (ps->portal.kind == PS_SQL_DEALLOCATE_ALL) {
+		e.reply = PS_REPLY_TAG_DEALLOCATE_ALL;
+		e.undo = PS_UNDO_NAMES_CLEARED;
+		e.u.saved = ps_client_save_and_clear(ps->queue.client);
+	} else {
+		struct ps_name *n = known(&ps->queue, ps->portal.name);
+		if (n == NULL)
+			return stand_in(ps, io, PS_REPLY_UNKNOWN, format("prepared statement \"%s\" "
+						"does not exist", ps->portal.name));
+		ps_client_detach(ps->queue.client, n);
+		e.reply = PS_REPLY_TAG_DEALLOCATE;
+		e.undo = PS_UNDO_NAME_REMOVED;
+		e.u.name = n;
+	}
+	(void)ps_queue_push(&ps->queue, &e);
+	return PREPARED_FORWARD;
+}
+
 /* Everything else: no statement names, only replies to expect. */
 static enum prepared_verdict on_other(struct ps_queue *q, uint8_t type)
 {
 	switch (type) {
-	case PG_FE_EXECUTE:
-		push_plain(q, PS_KIND_EXECUTE);
-		break;
 	case PG_FE_SYNC:
 		push_plain(q, PS_KIND_SYNC);
 		break;
@@ -278,10 +383,11 @@ static enum prepared_verdict pass_through(struct prepared_server *ps, uint8_t ty
 	return PREPARED_FORWARD;
 }
 
-static bool needs_body(uint8_t type)
+static bool needs_body(const struct prepared_server *ps, uint8_t type)
 {
 	return type == PG_FE_PARSE || type == PG_FE_BIND || type == PG_FE_DESCRIBE ||
-	       type == PG_FE_CLOSE || type == PG_FE_QUERY;
+	       type == PG_FE_CLOSE || type == PG_FE_QUERY ||
+	       (type == PG_FE_EXECUTE && ps->portal_name != NULL);
 }
 
 enum prepared_verdict prepared_client_message(struct prepared_server *ps,
@@ -292,7 +398,7 @@ enum prepared_verdict prepared_client_message(struct prepared_server *ps,
 		return PREPARED_WAIT;
 	if (ps_queue_state(&ps->queue) != PS_QUEUE_READY)
 		return pass_through(ps, msg->type, io);
-	if (needs_body(msg->type) && msg->body == NULL && msg->body_len > 0)
+	if (needs_body(ps, msg->type) && msg->body == NULL && msg->body_len > 0)
 		return PREPARED_NEED_BODY;
 	switch (msg->type) {
 	case PG_FE_PARSE:
@@ -305,6 +411,8 @@ enum prepared_verdict prepared_client_message(struct prepared_server *ps,
 		return on_close(ps, msg, io);
 	case PG_FE_QUERY:
 		return on_query(ps, msg, io);
+	case PG_FE_EXECUTE:
+		return on_execute(ps, msg, io);
 	default:
 		return on_other(&ps->queue, msg->type);
 	}

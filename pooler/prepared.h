@@ -6,16 +6,21 @@
  * server needs it (a Parse injected before the client's Bind or Describe,
  * its ParseComplete swallowed) and kept in the server's LRU set
  * (ps_server). Close and DEALLOCATE of a known name are answered by
- * corral. The server's replies are matched by its ps_queue, which the
- * caller feeds each server message (ps_queue_server_message).
+ * corral; a DEALLOCATE sent as the unnamed statement of the extended
+ * protocol (Parse, Bind, Execute) runs as a statement that does nothing
+ * (PS_WIRE_DEALLOCATE_STAND_IN), so the server answers every message as
+ * it would have, and its CommandComplete is replaced by DEALLOCATE's.
+ * The server's replies are matched by its ps_queue, which the caller
+ * feeds each server message (ps_queue_server_message).
  *
  * Faithful to PostgreSQL where a server would notice: a name unknown to
  * the client's map is forwarded as it is (the server reports 26000 itself,
  * or finds a statement made by SQL PREPARE in the same session), the
- * unnamed statement and portals pass through untouched, and an error
- * corral must raise itself (a duplicate name, 42P05) is raised by sending
- * the server a stand-in that fails, so the server aborts the transaction
- * and skips to Sync exactly as it would have. No I/O. */
+ * unnamed statement and portals otherwise pass through untouched, and an
+ * error corral must raise itself (a duplicate name, 42P05; a DEALLOCATE
+ * executed for a name the client no longer has, 26000) is raised by
+ * sending the server a stand-in that fails, so the server aborts the
+ * transaction and skips to Sync exactly as it would have. No I/O. */
 #ifndef CORRAL_POOLER_PREPARED_H
 #define CORRAL_POOLER_PREPARED_H
 
@@ -26,6 +31,7 @@
 #include "pooler/ps_queue.h"
 #include "pooler/ps_registry.h"
 #include "pooler/ps_server.h"
+#include "pooler/ps_sql.h"
 #include "protocol/pg_backend.h"
 #include "protocol/pg_buf.h"
 #include "protocol/pg_frame.h"
@@ -38,10 +44,20 @@ struct ps_counters {
 	uint64_t binds;           /* Bind messages from clients */
 };
 
+/* A DEALLOCATE the linked client sent as its unnamed statement, or bound
+ * into a portal: what it deallocates when executed. */
+struct prepared_deallocate {
+	enum ps_sql_deallocate kind;      /* PS_SQL_OTHER: none */
+	char name[PS_SQL_NAME_MAX + 1];   /* PS_SQL_DEALLOCATE_NAME's */
+};
+
 /* What one server connection needs; embedded in it, never moved. */
 struct prepared_server {
 	struct ps_server set;
 	struct ps_queue queue;
+	struct prepared_deallocate unnamed;  /* the client's unnamed statement */
+	struct prepared_deallocate portal;   /* the portal bound from it */
+	char *portal_name;                   /* owned; set while portal.kind is not OTHER */
 };
 
 /* Where one call writes and what it needs to know. */
@@ -68,6 +84,10 @@ enum prepared_verdict {
 void prepared_server_init(struct prepared_server *ps, struct ps_registry *reg,
 			  size_t max_prepared);
 void prepared_server_fini(struct prepared_server *ps);
+
+/* A client is linked to the server (ps_queue_link): the unnamed statement
+ * and portal of an earlier client are forgotten. */
+void prepared_server_link(struct prepared_server *ps, struct ps_client *client);
 
 /* One message from the client linked to ps (ps_queue_link done), about to
  * go to that server. Handles every type; those that cannot concern

@@ -105,7 +105,8 @@ static void drop_front(struct ps_queue *q, size_t n)
 
 static bool owns_message(const struct ps_entry *e)
 {
-	return e->reply == PS_REPLY_DUPLICATE || e->reply == PS_REPLY_OVER_BUDGET;
+	return e->reply == PS_REPLY_DUPLICATE || e->reply == PS_REPLY_OVER_BUDGET ||
+	       e->reply == PS_REPLY_UNKNOWN;
 }
 
 /* The speculation count an entry leaves: entries resolve in queue order
@@ -381,7 +382,8 @@ static void continue_head(struct ps_queue *q, uint8_t type)
 }
 
 /* The head's last message: copy it ahead of the synthetic replies it
- * releases when the client must see it, resolve the head, emit them. */
+ * releases when the client must see it (corral's own reply in its place
+ * for a RETAG head), resolve the head, emit them. */
 static enum ps_verdict complete_head(struct ps_queue *q, const struct pg_frame *msg,
 				     enum pg_tx_status status, struct pg_buf *client_out,
 				     bool replies_after)
@@ -390,9 +392,11 @@ static enum ps_verdict complete_head(struct ps_queue *q, const struct pg_frame *
 	bool to_client = e.action == PS_ACT_FORWARD;
 	drop_front(q, 1);
 	commit(q, &e);
-	if (!replies_after)
+	if (!replies_after && e.action != PS_ACT_RETAG)
 		return to_client ? PS_FORWARD : PS_CONSUMED;
-	if (to_client && client_out)
+	if (e.action == PS_ACT_RETAG && client_out)
+		ps_wire_put_reply(client_out, e.reply, NULL, status);
+	else if (to_client && client_out)
 		copy_message(client_out, msg);
 	ps_queue_put_replies(q, client_out, status_after(msg, status));
 	return PS_CONSUMED;

@@ -82,6 +82,10 @@ enum ps_action {
 	PS_ACT_SYNTHETIC,  /* not sent: corral emits `reply` in its turn */
 	PS_ACT_REPLACE,    /* corral's stand-in, sent to fail: the server's error
 			    * is dropped and `reply` emitted in its place */
+	PS_ACT_RETAG,      /* the client's Execute of the stand-in for its
+			    * DEALLOCATE: the server's CommandComplete is
+			    * dropped and `reply` emitted in its place; an
+			    * error reaches the client */
 };
 
 /* What to revert in the client map when the entry is undone. */

@@ -1,6 +1,7 @@
 /* ps_sql: recognises the one SQL command corral answers itself for
- * prepared statements in transaction pooling: a simple Query that is
- * exactly `DEALLOCATE [PREPARE] name` or `DEALLOCATE [PREPARE] ALL`.
+ * prepared statements in transaction pooling: a simple Query, or the
+ * unnamed statement of an extended-protocol Parse, that is exactly
+ * `DEALLOCATE [PREPARE] name` or `DEALLOCATE [PREPARE] ALL`.
  * Keywords are case-insensitive; whitespace and comments (-- and nested
  * slash-star) may surround the tokens; trailing semicolons are allowed.
  * Names follow PostgreSQL's identifier rules: unquoted ones are folded to

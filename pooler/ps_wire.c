@@ -1,6 +1,7 @@
 /* ps_wire: thin compositions of the pg_frontend / pg_backend builders;
- * only the Bind rewrite handles raw bytes, because everything after the
- * statement name must reach the server exactly as the client sent it. */
+ * only the Bind rewrite and the DEALLOCATE stand-in handle raw bytes,
+ * because what they keep of the client's message must reach the server
+ * exactly as the client sent it. */
 #include "pooler/ps_wire.h"
 
 #include <string.h>
@@ -39,6 +40,17 @@ void ps_wire_put_stand_in(struct pg_buf *b)
 	pg_frontend_put_describe(b, PG_FE_TARGET_STATEMENT, PS_WIRE_STAND_IN_NAME);
 }
 
+void ps_wire_put_deallocate_stand_in(struct pg_buf *b, const struct pg_oids *types)
+{
+	size_t at = pg_buf_begin_msg(b, PG_FE_PARSE);
+	pg_buf_put_cstr(b, "");
+	pg_buf_put_cstr(b, PS_WIRE_DEALLOCATE_STAND_IN);
+	pg_buf_put_u16(b, types->count);
+	if (types->count > 0)
+		pg_buf_put_bytes(b, types->p, 4u * types->count);
+	pg_buf_end_msg(b, at);
+}
+
 static void put_error(struct pg_buf *b, const char *sqlstate, const char *message)
 {
 	struct pg_backend_diag d = {
@@ -62,16 +74,25 @@ void ps_wire_put_reply(struct pg_buf *b, enum ps_reply kind, const char *message
 		pg_backend_put_close_complete(b);
 		break;
 	case PS_REPLY_DEALLOCATE:
+	case PS_REPLY_TAG_DEALLOCATE:
+		pg_backend_put_command_complete(b, "DEALLOCATE");
+		if (kind == PS_REPLY_DEALLOCATE)
+			pg_backend_put_ready_for_query(b, status);
+		break;
 	case PS_REPLY_DEALLOCATE_ALL:
-		pg_backend_put_command_complete(b, kind == PS_REPLY_DEALLOCATE ? "DEALLOCATE"
-									: "DEALLOCATE ALL");
-		pg_backend_put_ready_for_query(b, status);
+	case PS_REPLY_TAG_DEALLOCATE_ALL:
+		pg_backend_put_command_complete(b, "DEALLOCATE ALL");
+		if (kind == PS_REPLY_DEALLOCATE_ALL)
+			pg_backend_put_ready_for_query(b, status);
 		break;
 	case PS_REPLY_DUPLICATE:
 		put_error(b, "42P05", message);
 		break;
 	case PS_REPLY_OVER_BUDGET:
 		put_error(b, "53400", message);
+		break;
+	case PS_REPLY_UNKNOWN:
+		put_error(b, "26000", message);
 		break;
 	}
 }

@@ -795,7 +795,7 @@ void server_link(struct server *s, struct client *c)
 		s->pool->stats.wait_time_us += corral_now_us() - c->wait_since_us;
 	server_set_state(s, SERVER_ST_ACTIVE);
 	client_set_state(c, CLIENT_ST_ACTIVE);
-	ps_queue_link(&s->ps.queue, &c->ps);
+	prepared_server_link(&s->ps, &c->ps);
 	stream_link(&s->stream, &c->stream);
 	if (session_params_diff(&corral->tracked, &c->params,
 				s->pool->have_welcome ? &s->pool->welcome : NULL, &s->params,

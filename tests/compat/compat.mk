@@ -6,18 +6,14 @@
 # /usr/bin/python3) and node-postgres (npm's pg, installed into
 # tests/compat/node from its package-lock.json when missing).
 COMPAT_TESTS = \
+	tests/compat/compat_libpq.sh \
 	tests/compat/compat_node.sh \
 	tests/compat/compat_pgbench.sh \
-	tests/compat/compat_psql.sh
+	tests/compat/compat_psql.sh \
+	tests/compat/compat_python.sh
 
 TESTS += $(COMPAT_TESTS)
-# compat_libpq.sh and compat_python.sh are built and runnable (make check
-# TESTS=...) but not in TESTS yet: both wait for DEALLOCATE sent as an
-# unnamed extended-protocol statement (PQexecParams, psycopg 3) to be
-# recognised in transaction mode. (compat_libpq.sh's PQcancel case, which a
-# cancel race failed intermittently, passes since the race was fixed; see
-# tests/integration/it_cancel_race.sh.)
-EXTRA_DIST += $(COMPAT_TESTS) tests/compat/compat_libpq.sh tests/compat/compat_python.sh \
+EXTRA_DIST += $(COMPAT_TESTS) \
 	tests/compat/compat_lib.sh tests/compat/compat_python.py \
 	tests/compat/node/compat_node.js tests/compat/node/package.json \
 	tests/compat/node/package-lock.json

@@ -9,7 +9,8 @@
  * 26000: each sequence also runs the statement again to show it.
  * Cases: "queue": a Parse corral injected that worked before its pipeline
  * failed, a client gone mid-pipeline, DISCARD ALL and DEALLOCATE ALL run
- * by a client; "reset": server_reset_query_always with a reset query that
+ * by a client, DEALLOCATE sent as an unnamed extended-protocol statement
+ * (answered exactly as PostgreSQL answers it, compared result by result); "reset": server_reset_query_always with a reset query that
  * keeps the statements (RESET ALL); "check": a server_check_query that
  * drops them (DISCARD ALL). */
 #include <stdio.h>
@@ -187,6 +188,100 @@ START_TEST(test_client_drops_all)
 }
 END_TEST
 
+/* ---- DEALLOCATE through the extended protocol, against PostgreSQL ---- */
+
+#define TRANSCRIPT_SIZE 4096
+
+/* Appends one result to the transcript t: status, then the command tag or
+ * the SQLSTATE and message. */
+static void note(char *t, PGresult *r)
+{
+	size_t len = strlen(t);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	snprintf(t + len, TRANSCRIPT_SIZE - len, "%s %s %s | ", PQresStatus(PQresultStatus(r)),
+		 state ? state : PQcmdStatus(r), state ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "");
+	PQclear(r);
+}
+
+/* Sends sql as an unnamed statement (Parse, Bind, Describe, Execute,
+ * Sync: what psycopg 3 sends for its DEALLOCATE) and notes the result. */
+static void params(PGconn *c, char *t, const char *sql)
+{
+	ck_assert_msg(PQsendQueryParams(c, sql, 0, NULL, NULL, NULL, NULL, 0), "%s", PQerrorMessage(c));
+	PGresult *r;
+	ck_assert_msg(it_pq_collect(c, it_now_ms() + IT_WAIT_MS, &r) == 0, "%s: timeout", sql);
+	note(t, r);
+}
+
+static void named(PGconn *c, char *t, const char *name)
+{
+	note(t, run(c, name, NULL));
+}
+
+/* The results of every query of one pipeline segment, up to its Sync. */
+static void note_segment(PGconn *c, char *t, int queries)
+{
+	for (int i = 0; i < queries; i++) {
+		note(t, it_pq_next(c, it_now_ms() + IT_WAIT_MS));
+		PGresult *end = it_pq_next(c, it_now_ms() + IT_WAIT_MS);
+		ck_assert_msg(end == NULL, "an extra result");
+	}
+	note(t, it_pq_next(c, it_now_ms() + IT_WAIT_MS));
+}
+
+/* DEALLOCATE and DEALLOCATE ALL as unnamed statements: success, a name
+ * gone, a name never prepared, an aborted transaction, in a pipeline
+ * between uses of the name. 'p' prepares a name (as SELECT 1), 'q' sends
+ * an unnamed statement, 'n' runs a name. */
+static const struct {
+	char op;
+	const char *arg;
+} transcript_steps[] = {
+	{ 'p', "x" }, { 'q', "DEALLOCATE x" }, { 'n', "x" }, { 'q', "DEALLOCATE x" },
+	{ 'q', "DEALLOCATE PREPARE \"never\"" }, { 'p', "x" }, { 'q', "BEGIN" },
+	{ 'q', "SELECT 1/0" }, { 'q', "DEALLOCATE x" }, { 'q', "ROLLBACK" }, { 'n', "x" },
+	{ 'p', "y" }, { 'q', "DEALLOCATE ALL" }, { 'n', "x" }, { 'n', "y" }, { 'p', "x" },
+};
+
+/* Runs transcript_steps and then a pipeline on c; writes what c answered
+ * to t. */
+static void deallocate_transcript(PGconn *c, char *t)
+{
+	t[0] = '\0';
+	for (size_t i = 0; i < sizeof transcript_steps / sizeof transcript_steps[0]; i++) {
+		const char *arg = transcript_steps[i].arg;
+		if (transcript_steps[i].op == 'p')
+			prepare(c, arg, "SELECT 1");
+		else if (transcript_steps[i].op == 'q')
+			params(c, t, arg);
+		else
+			named(c, t, arg);
+	}
+	ck_assert(PQenterPipelineMode(c));
+	const char *const sqls[] = { "DEALLOCATE x", "DEALLOCATE x", "SELECT 3" };
+	ck_assert(PQsendQueryPrepared(c, "x", 0, NULL, NULL, NULL, 0));
+	for (int i = 0; i < 3; i++)
+		ck_assert(PQsendQueryParams(c, sqls[i], 0, NULL, NULL, NULL, NULL, 0));
+	ck_assert(PQpipelineSync(c));
+	note_segment(c, t, 4);
+	ck_assert(PQexitPipelineMode(c));
+	named(c, t, "x");
+}
+
+START_TEST(test_deallocate_like_postgres)
+{
+	char via_corral[TRANSCRIPT_SIZE], direct[TRANSCRIPT_SIZE];
+	PGconn *c = it_pq_connect(DB, "");
+	deallocate_transcript(c, via_corral);
+	PQfinish(c);
+	c = it_pq_connect_direct();
+	deallocate_transcript(c, direct);
+	PQfinish(c);
+	ck_assert_str_eq(via_corral, direct);
+	assert_in_step("after DEALLOCATE through the extended protocol");
+}
+END_TEST
+
 /* server_reset_query_always = 1 with RESET ALL: the reset runs after
  * every transaction and leaves the statements where they are. */
 START_TEST(test_reset_keeps_statements)
@@ -222,6 +317,7 @@ int main(void)
 	tcase_add_test(queue, test_injected_parse_then_error);
 	tcase_add_test(queue, test_client_leaves_mid_pipeline);
 	tcase_add_test(queue, test_client_drops_all);
+	tcase_add_test(queue, test_deallocate_like_postgres);
 	suite_add_tcase(s, queue);
 	TCase *reset = tcase_create("reset");
 	tcase_set_timeout(reset, 60);

@@ -245,6 +245,63 @@ static const struct fstep own_query[] = {
 	{ 'o', 0, "C DEALLOCATE ALL", 0, "", "" }, { '?', 0, "s0=0", 0, "", "" }, END,
 };
 
+#define STAND_IN "P  'DO $$BEGIN END$$'"
+
+/* DEALLOCATE sent as the unnamed statement (Parse, Bind, Describe,
+ * Execute, Sync): the server runs the stand-in, the client sees
+ * DEALLOCATE's tag; a name the client does not have goes as it is. */
+static const struct fstep extended_deallocate[] = {
+	SETUP_S1,
+	{ 'c', 0, "P - DEALLOCATE s1", CON, STAND_IN, "" }, { 'c', 0, "B -", FWD, "", "" },
+	{ 'c', 0, "D P -", FWD, "", "" }, { 'c', 0, "E", FWD, "", "" },
+	{ '?', 0, "n0=0 k0:s1=0 w0=0", 0, "", "" }, { 'c', 0, "S", FWD, "", "" },
+	{ '?', 0, "w0=1", 0, "", "" },
+	{ 's', 0, "1", F, "", "" }, { 's', 0, "2", F, "", "" }, { 's', 0, "n", F, "", "" },
+	{ 's', 0, "C DO", K, "", "C DEALLOCATE" }, { 's', 0, "Z I", F, "", "" },
+	{ '?', 0, "n0=0 s0=1 r=1 sp=2", 0, "", "" },
+	/* ALL, within a transaction, the statements staying on the server */
+	{ 'c', 0, "P s2 select 2", CON, "P corral_2 'select 2'", "" },
+	{ 'c', 0, "S", FWD, "", "" }, { 's', 0, "1", F, "", "" }, { 's', 0, "Z T", F, "", "" },
+	{ 'c', 0, "P - deallocate all", CON, STAND_IN, "" }, { 'c', 0, "B -", FWD, "", "" },
+	{ 'c', 0, "E", FWD, "", "" }, { 'c', 0, "S", FWD, "", "" }, { '?', 0, "n0=0", 0, "", "" },
+	{ 's', 0, "1", F, "", "" }, { 's', 0, "2", F, "", "" },
+	{ 's', 0, "C DO", K, "", "C DEALLOCATE ALL" }, { 's', 0, "Z T", F, "", "" },
+	{ '?', 0, "n0=0 s0=2 r=2", 0, "", "" },
+	/* a name the client does not have: the server's own error */
+	{ 'c', 0, "P - DEALLOCATE nosuch", FWD, "", "" }, { 'c', 0, "B -", FWD, "", "" },
+	{ 'c', 0, "E", FWD, "", "" }, { 'c', 0, "S", FWD, "", "" },
+	{ 's', 0, "1", F, "", "" }, { 's', 0, "2", F, "", "" }, { 's', 0, "E 26000", F, "", "" },
+	{ 's', 0, "Z E", F, "", "" }, END,
+};
+
+/* The stand-in fails (an aborted transaction refuses its Parse; a
+ * cancelled Execute): the name stays. Closed before the Execute: 26000,
+ * where PostgreSQL raises it. A named portal; a new client on the server
+ * does not inherit the unnamed statement. */
+static const struct fstep extended_deallocate_fails[] = {
+	SETUP_S1,
+	{ 'c', 0, "P - DEALLOCATE s1", CON, STAND_IN, "" }, { 'c', 0, "B -", FWD, "", "" },
+	{ 'c', 0, "E", FWD, "", "" }, { 'c', 0, "S", FWD, "", "" },
+	{ 's', 0, "E 25P02", F, "", "" }, { '?', 0, "k0:s1=1", 0, "", "" },
+	{ 's', 0, "Z E", F, "", "" },
+	{ 'c', 0, "P - DEALLOCATE s1", CON, STAND_IN, "" }, { 'c', 0, "B -", FWD, "", "" },
+	{ 'c', 0, "E", FWD, "", "" }, { 'c', 0, "S", FWD, "", "" },
+	{ 's', 0, "1", F, "", "" }, { 's', 0, "2", F, "", "" }, { 's', 0, "E 57014", F, "", "" },
+	{ 's', 0, "Z I", F, "", "" }, { '?', 0, "k0:s1=1", 0, "", "" },
+	{ 'c', 0, "P - DEALLOCATE s1", CON, STAND_IN, "" }, { 'c', 0, "B - p1", FWD, "", "" },
+	{ 'c', 0, "C S s1", CON, "", "" }, { 'c', 0, "E p1", CON, "D S corral_error", "" },
+	{ 'c', 0, "S", FWD, "", "" },
+	{ 's', 0, "1", F, "", "" }, { 's', 0, "2", K, "", "2 | 3" },
+	{ 's', 0, "E 26000", K, "", "E 26000" }, { 's', 0, "Z I", F, "", "" },
+	{ 'c', 0, "P s1 select 1", CON, "", "1" },
+	{ 'c', 0, "P - DEALLOCATE s1", CON, STAND_IN, "" }, { 'c', 0, "S", FWD, "", "" },
+	{ 's', 0, "1", F, "", "" }, { 's', 0, "Z I", F, "", "" },
+	{ 'u', 0, NULL, 0, "", "" }, { 'l', 0, NULL, 0, "", "" },
+	{ 'c', 0, "B -", FWD, "", "" }, { 'c', 0, "E", FWD, "", "" }, { 'c', 0, "S", FWD, "", "" },
+	{ 's', 0, "2", F, "", "" }, { 's', 0, "C DO", F, "", "" }, { 's', 0, "Z I", F, "", "" },
+	{ '?', 0, "k0:s1=1", 0, "", "" }, END,
+};
+
 static const struct fstep budget[] = {
 	{ 'l', 0, NULL, 0, "", "" }, { 'L', 0, NULL, 1, "", "" },
 	{ 'c', 0, "P s1 select 1", CON, "D S corral_error", "" }, { 'c', 0, "S", FWD, "", "" },
@@ -335,6 +392,8 @@ static const struct {
 	{ "skipped synthetic replies", skipped_synthetic },
 	{ "discard all", discard_all },
 	{ "own reset or check query", own_query },
+	{ "DEALLOCATE as the unnamed statement", extended_deallocate },
+	{ "DEALLOCATE as the unnamed statement, failing", extended_deallocate_fails },
 	{ "budget", budget },
 	{ "unnamed", unnamed },
 	{ "copy", copy_data },
@@ -412,21 +471,30 @@ static void put_parse_spec(struct pg_buf *b, const char *spec)
 	pg_frontend_put_parse(b, spec_name(name), rest, types, n_types);
 }
 
-/* The client message `spec` names: "P ...", "B stmt", "D S name",
- * "C P name", "Q text", a lone type letter (E S H F c f d), or "!" and a
+/* "B stmt [portal]": a Bind with one parameter, into the unnamed portal
+ * unless one is named. */
+static void put_bind_spec(struct pg_buf *b, const char *spec)
+{
+	char stmt[64], portal[64] = "";
+	const char *const params[] = { "42" };
+	ck_assert_int_ge(sscanf(spec, "B %63s %63s", stmt, portal), 1);
+	pg_frontend_put_bind(b, portal, spec_name(stmt), params, 1);
+}
+
+/* The client message `spec` names: "P ...", "B stmt [portal]", "D S name",
+ * "C P name", "Q text", "E [portal]", a lone type letter (S H F c f d), or "!" and a
  * type letter followed by a raw (malformed) body. */
 static struct pg_frame client_msg(const char *spec)
 {
 	struct pg_buf b;
 	pg_buf_init(&b);
-	const char *const params[] = { "42" };
 	switch (spec[0]) {
 	case 'P': put_parse_spec(&b, spec); break;
-	case 'B': pg_frontend_put_bind(&b, "", spec_name(spec + 2), params, 1); break;
+	case 'B': put_bind_spec(&b, spec); break;
 	case 'D': pg_frontend_put_describe(&b, (enum pg_frontend_target_kind)spec[2], spec_name(spec + 4)); break;
 	case 'C': pg_frontend_put_close(&b, (enum pg_frontend_target_kind)spec[2], spec_name(spec + 4)); break;
 	case 'Q': pg_frontend_put_query(&b, spec + 2); break;
-	case 'E': pg_frontend_put_execute(&b, "", 0); break;
+	case 'E': pg_frontend_put_execute(&b, spec[1] == ' ' ? spec + 2 : "", 0); break;
 	case 'S': pg_frontend_put_sync(&b); break;
 	case 'H': pg_frontend_put_flush(&b); break;
 	case 'F': pg_frontend_put_function_call(&b, 1, NULL, 0); break;
@@ -548,7 +616,7 @@ static int run_step(struct world *w, const struct fstep *s, size_t i)
 	case 'q':
 		return unlinked_step(w, s->at, s->arg);
 	case 'l':
-		ps_queue_link(&w->servers[s->at].queue, &w->clients[s->want]);
+		prepared_server_link(&w->servers[s->at], &w->clients[s->want]);
 		w->linked[s->at] = s->want;
 		return s->want;
 	case 'u':

@@ -4,7 +4,8 @@
  * CloseComplete and DEALLOCATE at the right place, Describe of statements
  * and portals, PortalSuspended, COPY in both directions and both
  * protocols, errors in the middle of a pipeline with synthetic entries
- * after them, the stand-in error, FunctionCall, replies nobody asked for.
+ * after them, the stand-in error, the retagged Execute of the DEALLOCATE
+ * stand-in, FunctionCall, replies nobody asked for.
  * Every server message is first offered without its body: when the queue
  * asks for it, nothing may have changed. (How the queue keeps the client
  * map and server set honest is check_prepared's.) */
@@ -23,9 +24,11 @@
  *   'p' push the entry `arg` names: kind, action, reply letters
  *       kind:   P parse, B bind, d describe statement, p describe portal,
  *               E execute, C close, S sync, Q query, F function call
- *       action: > forward, - swallow, = synthetic, ! replace
+ *       action: > forward, - swallow, = synthetic, ! replace, ^ retag
  *       reply:  1 ParseComplete, 3 CloseComplete, x DEALLOCATE,
- *               X DEALLOCATE ALL, e the duplicate-name error
+ *               X DEALLOCATE ALL, e the duplicate-name error, t and T
+ *               DEALLOCATE's and DEALLOCATE ALL's tags alone (b and u,
+ *               the other errors, are not used)
  *       want: whether it was queued; replies due are then emitted.
  *   's' the server message `arg` (ps_test_server_msg); want: the verdict.
  *   'c' the client ended a COPY.
@@ -170,6 +173,18 @@ static const struct qstep deallocate[] = {
 	{ 'p', "Q=X", 1, "C DEALLOCATE ALL | Z I" }, { '?', "R0", 0, "" }, END,
 };
 
+/* The Execute of corral's stand-in for a DEALLOCATE: its CommandComplete
+ * becomes DEALLOCATE's, ahead of synthetic replies behind it; its error
+ * reaches the client. */
+static const struct qstep retag[] = {
+	{ 'p', "E^t", 1, "" }, { 'p', "S>", 1, "" }, { 's', "C DO", K, "C DEALLOCATE" },
+	{ 's', "Z I", F, "" }, { '?', "R0", 0, "" },
+	{ 'p', "E^T", 1, "" }, { 'p', "C=3", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "C DO", K, "C DEALLOCATE ALL | 3" }, { 's', "Z T", F, "" },
+	{ 'p', "E^t", 1, "" }, { 'p', "S>", 1, "" }, { 's', "E 57014", F, "" },
+	{ '?', "R1", 0, "" }, { 's', "Z I", F, "" }, { '?', "R0", 0, "" }, END,
+};
+
 static const struct qstep stand_in[] = {
 	{ 'p', "d!e", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
 	{ 's', "E 26000", K, "E 42P05" }, { '?', "R1", 0, "" }, { 's', "Z I", F, "" },
@@ -234,6 +249,7 @@ static const struct {
 	{ "function call", function_call },
 	{ "error at sync", error_at_sync },
 	{ "own query", own_query },
+	{ "retagged Execute", retag },
 };
 
 static enum ps_kind kind_of(char c)
@@ -255,8 +271,8 @@ static enum ps_kind kind_of(char c)
 
 static struct ps_entry entry_of(const char *spec)
 {
-	static const char actions[] = { '>', '-', '=', '!' };
-	static const char replies[] = { 0, '1', '3', 'x', 'X', 'e' };
+	static const char actions[] = { '>', '-', '=', '!', '^' };
+	static const char replies[] = { 0, '1', '3', 'x', 'X', 'e', 'b', 'u', 't', 'T' };
 	struct ps_entry e = { .kind = kind_of(spec[0]) };
 	const char *a = memchr(actions, spec[1], sizeof actions);
 	ck_assert_ptr_nonnull(a);
