@@ -7,7 +7,10 @@
 #   - system calls (strace -c -f -p PID), per call name.
 # Every figure is the difference between two runs of different lengths
 # divided by the difference in transactions, so that start-up and the
-# clients' logins and exits cancel out. The section ends with corral's
+# clients' logins and exits cancel out. Each is the median of several
+# such pairs: how many events one epoll_wait returns, and so the event
+# loop's share, moves with the machine's load by several per cent (more
+# under strace, which slows the pooler). The section ends with corral's
 # callgrind profile (self cost per function), where to optimize first.
 # Options: see bench/lib.sh (--smoke, --out).
 set -uo pipefail
@@ -19,6 +22,7 @@ if [ "$BENCH_SMOKE" -eq 1 ]; then
 	modes=(extended)
 	client_counts=(4)
 	reps=1
+	trace_reps=1
 	# Transactions per client of the short and the long run.
 	proc_tx=(10 60)
 	trace_tx=(5 25)
@@ -26,6 +30,7 @@ else
 	modes=(simple extended)
 	client_counts=(10 100)
 	reps=2
+	trace_reps=3
 	proc_tx=(5000 35000)
 	trace_tx=(20 120)
 fi
@@ -136,8 +141,10 @@ trace_syscalls() {
 
 for clients in "${client_counts[@]}"; do
 	for mode in "${modes[@]}"; do
-		for POOLER in "${BENCH_POOLERS[@]}"; do
-			trace_syscalls "$mode" "$clients" || exit 1
+		for rep in $(seq 0 $((trace_reps - 1))); do
+			for POOLER in $(bench_order "$rep"); do
+				trace_syscalls "$mode" "$clients" || exit 1
+			done
 		done
 	done
 done
@@ -196,7 +203,9 @@ if [ $callgrind -eq 1 ]; then
 		bench_fill_pool "$POOLER" || exit 1
 		for clients in "${client_counts[@]}"; do
 			for mode in "${modes[@]}"; do
-				count_instructions "$mode" "$clients" || exit 1
+				for _ in $(seq 1 "$trace_reps"); do
+					count_instructions "$mode" "$clients" || exit 1
+				done
 			done
 		done
 		bench_stop_pooler "$POOLER" || exit 1
@@ -210,7 +219,9 @@ bench_md "## CPU per transaction" "" \
 	"(long run − short run) / (difference in transactions): the short runs" \
 	"are ${proc_tx[0]} transactions (CPU) and ${trace_tx[0]} per client (instructions," \
 	"syscalls), the long ones ${proc_tx[1]} and ${trace_tx[1]} per client." \
-	"CPU: the pooler's utime + stime from /proc/PID/stat, median of $reps interleaved pairs." \
+	"CPU: the pooler's utime + stime from /proc/PID/stat, median of $reps interleaved pairs;" \
+	"instructions and syscalls: median of $trace_reps pairs (the run-to-run spread is" \
+	"several per cent: how many events one epoll_wait returns moves with the load)." \
 	"Instructions: user space only (valgrind --tool=callgrind), libraries included." \
 	"Syscalls: strace -c -f -p PID; strace slows the pooler down, which changes" \
 	"how many events one epoll_wait returns. Ratios are corral / PgBouncer;" \
@@ -227,11 +238,12 @@ for clients in "${client_counts[@]}"; do
 		bench_md "| $mode | $clients | $(bench_cells "cpu/$mode/$clients" 2) | $ir | $(bench_cells "sys/$mode/$clients" 2) |"
 	done
 done
-bench_md "" "System calls per transaction, by name:" ""
+bench_md "" "System calls per transaction, by name (one run after another, / between them):" ""
 for clients in "${client_counts[@]}"; do
 	for mode in "${modes[@]}"; do
 		for pooler in "${BENCH_POOLERS[@]}"; do
-			bench_md "- ${BENCH_LABEL[$pooler]}, -M $mode, $clients clients: $(bench_values "sysnames/$mode/$clients" "$pooler")"
+			bench_md "- ${BENCH_LABEL[$pooler]}, -M $mode, $clients clients: $(bench_values "sysnames/$mode/$clients" "$pooler" |
+				awk '{ printf "%s%s", (NR > 1 ? " / " : ""), $0 }')"
 		done
 	done
 done
