@@ -1,8 +1,9 @@
 /* session_params: tracked session parameters per connection, the startup
  * parameter check, and the query that re-applies a client's parameters on
- * a server (see session_params.h). Values are plain owned strings, not
- * interned: a client that set nothing holds none (the pool's defaults
- * stand in), and one that did holds a handful of short strings. */
+ * a server (see session_params.h). Tracked values are interned, so the
+ * comparison of a client's with a server's at every link is a pointer
+ * comparison; a client that set nothing holds none (the pool's defaults
+ * stand in). The untracked pairs servers keep are plain owned strings. */
 #include "pooler/session_params.h"
 
 #include <ctype.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pooler/intern.h"
 #include "protocol/pg_backend.h"
 #include "protocol/pg_frontend.h"
 #include "util/xalloc.h"
@@ -176,7 +178,7 @@ void session_params_init(struct session_params *p)
 void session_params_fini(struct session_params *p)
 {
 	for (size_t i = 0; i < p->count; i++)
-		free(p->values[i]);
+		intern_put(p->values[i]);
 	free(p->values);
 	for (size_t i = 0; i < p->other_count; i++) {
 		free(p->others[i].name);
@@ -192,7 +194,7 @@ void session_params_copy(struct session_params *dst, const struct session_params
 	if (src->count > 0) {
 		dst->values = xcalloc(src->count, sizeof *dst->values);
 		for (size_t i = 0; i < src->count; i++)
-			dst->values[i] = src->values[i] != NULL ? xstrdup(src->values[i]) : NULL;
+			dst->values[i] = src->values[i] != NULL ? intern_ref(src->values[i]) : NULL;
 		dst->count = src->count;
 	}
 	if (src->other_count > 0) {
@@ -216,8 +218,22 @@ static bool replace(char **slot, const char *value)
 	return true;
 }
 
+/* Stores value (interned, with the reference the caller took, or NULL) in
+ * *slot, dropping the old one; false, and the reference dropped, when it
+ * was already there. */
+static bool assign(const char **slot, const char *value)
+{
+	if (*slot == value) {
+		intern_put(value);
+		return false;
+	}
+	intern_put(*slot);
+	*slot = value;
+	return true;
+}
+
 /* Where value i of p is kept, the array grown to hold it. */
-static char **slot(struct session_params *p, size_t i)
+static const char **slot(struct session_params *p, size_t i)
 {
 	if (i >= p->count) {
 		p->values = xrealloc(p->values, (i + 1) * sizeof *p->values);
@@ -231,7 +247,7 @@ bool session_params_set(struct session_params *p, size_t i, const char *value)
 {
 	if (value == NULL && session_params_get(p, i) == NULL)
 		return false;
-	return replace(slot(p, i), value);
+	return assign(slot(p, i), value != NULL ? intern_get(value) : NULL);
 }
 
 enum session_param_change session_params_update(const struct session_param_set *set,
@@ -385,13 +401,13 @@ enum session_startup_verdict session_params_check_startup(const struct session_p
 
 void session_params_add_host(struct session_params *client, const char *addr)
 {
-	char **app_slot = slot(client, SESSION_PARAM_APPLICATION_NAME);
+	const char **app_slot = slot(client, SESSION_PARAM_APPLICATION_NAME);
 	const char *app = *app_slot != NULL ? *app_slot : "app";
 	size_t size = strlen(app) + strlen(" - ") + strlen(addr) + 1;
 	char *value = xmalloc(size);
 	snprintf(value, size, "%s - %s", app, addr);
-	free(*app_slot);
-	*app_slot = value;
+	(void)assign(app_slot, intern_get(value));
+	free(value);
 }
 
 void session_params_quote(struct pg_buf *out, const char *s)
@@ -422,9 +438,10 @@ static const char *wanted(const struct session_params *client,
 	return defaults != NULL ? session_params_get(defaults, i) : NULL;
 }
 
+/* Both interned: equal values are the same pointer. */
 static bool must_send(const char *want, const char *have)
 {
-	return want != NULL && (have == NULL || strcmp(want, have) != 0);
+	return want != NULL && want != have;
 }
 
 size_t session_params_diff(const struct session_param_set *set,
@@ -468,9 +485,9 @@ void session_params_synced(const struct session_param_set *set, struct session_p
 			continue;
 		const char *have = session_params_get(server, i);
 		if (have == NULL)
-			*slot(server, i) = xstrdup(want);
+			*slot(server, i) = intern_ref(want);
 		else if (session_params_get(client, i) != NULL)
-			replace(slot(client, i), have);
+			(void)assign(slot(client, i), intern_ref(have));
 	}
 }
 

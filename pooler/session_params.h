@@ -54,14 +54,14 @@ struct session_param_pair {
 };
 
 /* One connection's view of its session. Value i (session_params_get) is
- * the value of set->names[i], owned, NULL when unknown (a client: no
- * opinion of its own, the pool's defaults apply). values holds count of
- * them, up to the highest one ever set: a client that set nothing (most
- * idle ones) holds no array. others: servers only, see
- * session_params_record. Embedded by its client or server; 32 bytes on
- * LP64 plus the array and the strings. */
+ * the value of set->names[i], interned (intern.h: one reference each), NULL
+ * when unknown (a client: no opinion of its own, the pool's defaults
+ * apply); equal values are the same pointer. values holds count of them,
+ * up to the highest one ever set: a client that set nothing (most idle
+ * ones) holds no array. others: servers only, see session_params_record.
+ * Embedded by its client or server; 32 bytes on LP64 plus the array. */
 struct session_params {
-	char **values;                      /* owned array of count */
+	const char **values;                /* owned array of count */
 	size_t count;
 	struct session_param_pair *others;  /* owned array */
 	size_t other_count;

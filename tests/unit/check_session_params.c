@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pooler/intern.h"
 #include "pooler/session_params.h"
 #include "protocol/pg_backend.h"
 #include "protocol/pg_frontend.h"
@@ -210,6 +211,29 @@ START_TEST(test_lazy_values)
 	ck_assert_str_eq(session_params_get(&p, SESSION_PARAM_TIMEZONE), "UTC");
 	ck_assert_str_eq(session_params_get(&p, SESSION_PARAM_APPLICATION_NAME), "a");
 	session_params_fini(&p);
+}
+END_TEST
+
+START_TEST(test_shared_values)
+{
+	/* Equal values are one interned string, freed with the last holder. */
+	struct session_params a, b;
+	char value[8];
+	session_params_init(&a);
+	session_params_init(&b);
+	snprintf(value, sizeof value, "UTF8");
+	ck_assert(session_params_set(&a, SESSION_PARAM_CLIENT_ENCODING, value));
+	ck_assert(session_params_set(&b, SESSION_PARAM_CLIENT_ENCODING, "UTF8"));
+	ck_assert(!session_params_set(&b, SESSION_PARAM_CLIENT_ENCODING, value));
+	ck_assert_ptr_eq(session_params_get(&a, SESSION_PARAM_CLIENT_ENCODING),
+			 session_params_get(&b, SESSION_PARAM_CLIENT_ENCODING));
+	ck_assert_uint_eq(intern_count(), 1);
+	ck_assert(session_params_set(&b, SESSION_PARAM_CLIENT_ENCODING, "LATIN1"));
+	ck_assert_uint_eq(intern_count(), 2);
+	session_params_fini(&a);
+	ck_assert_uint_eq(intern_count(), 1);
+	session_params_fini(&b);
+	ck_assert_uint_eq(intern_count(), 0);
 }
 END_TEST
 
@@ -604,6 +628,7 @@ int main(void)
 	tcase_add_test(tc, test_update_and_record);
 	tcase_add_test(tc, test_size);
 	tcase_add_test(tc, test_lazy_values);
+	tcase_add_test(tc, test_shared_values);
 	tcase_add_loop_test(tc, test_check_startup, 0, N(startups));
 	tcase_add_test(tc, test_add_host);
 	tcase_add_loop_test(tc, test_quote, 0, N(quotes));
