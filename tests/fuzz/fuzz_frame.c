@@ -114,7 +114,10 @@ static void check_header(const struct pg_reader *r, uint32_t max_len, enum pg_re
 	}
 	if (hres != PG_OK) {
 		FUZZ_CHECK(hres == res && h.pos == r->pos);
-		FUZZ_CHECK(h.err_reason == after->err_reason && h.err_offset == after->err_offset);
+		/* The same text: the inline readers' literals may live at other
+		 * addresses in each translation unit. */
+		FUZZ_CHECK(strcmp(h.err_reason, after->err_reason) == 0 &&
+			   h.err_offset == after->err_offset);
 		return;
 	}
 	FUZZ_CHECK(h.pos == r->pos + PG_HEADER_SIZE && hf.body == NULL);
