@@ -79,9 +79,11 @@ bench_require() {
 }
 
 # True when corral was built with AddressSanitizer (scripts/test's asan
-# build): valgrind cannot run it and its figures mean nothing.
+# build): valgrind cannot run it and its figures mean nothing. (Not
+# `ldd | grep -q`: under pipefail, grep leaving early can make ldd die of
+# SIGPIPE and the test false.)
 bench_sanitized() {
-	ldd "$BENCH_BUILD/corral" 2>/dev/null | grep -q libasan
+	grep -q libasan <<<"$(ldd "$BENCH_BUILD/corral" 2>/dev/null)"
 }
 
 # Picks the user both poolers run as: PgBouncer refuses to run as root, so
