@@ -140,6 +140,19 @@ static bool record_error(struct db *db, const PGresult *r)
 	       (sev != NULL && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0));
 }
 
+/* Wait until PQgetResult will not block, or the deadline. Returns 0, or
+ * -1 with db->error set (the connection is then out of step). */
+static int await_result(struct db *db, uint64_t deadline)
+{
+	while (PQisBusy(db->conn)) {
+		if (wait_socket(db, POLLIN, deadline) != 0)
+			return -1;
+		if (!PQconsumeInput(db->conn))
+			return fail(db, "%s", PQerrorMessage(db->conn));
+	}
+	return 0;
+}
+
 /* Read every result of the query just sent, waiting until the deadline.
  * Returns the first failed result's verdict or the last good result: the
  * result (the caller PQclear()s it), or NULL with db->error set and the
@@ -148,14 +161,8 @@ static PGresult *collect(struct db *db, uint64_t deadline)
 {
 	PGresult *keep = NULL, *r;
 	for (;;) {
-		while (PQisBusy(db->conn)) {
-			if (wait_socket(db, POLLIN, deadline) != 0)
-				goto broken;
-			if (!PQconsumeInput(db->conn)) {
-				fail(db, "%s", PQerrorMessage(db->conn));
-				goto broken;
-			}
-		}
+		if (await_result(db, deadline) != 0)
+			goto broken;
 		if ((r = PQgetResult(db->conn)) == NULL)
 			break;
 		if (keep == NULL || (result_ok(keep) && !result_ok(r))) {
@@ -254,6 +261,51 @@ static int open_connection(struct db *db, uint64_t deadline)
 	return 0;
 }
 
+/* What PQgetResult hands out next in pipeline mode must be a result of
+ * status *want or, with want NULL, the NULL that ends a query's results.
+ * Returns 0, or -1 with db->error saying what came instead. */
+static int expect_result(struct db *db, uint64_t deadline, const ExecStatusType *want)
+{
+	if (await_result(db, deadline) != 0)
+		return -1;
+	PGresult *r = PQgetResult(db->conn);
+	int rc = 0;
+	if ((want == NULL) != (r == NULL)) {
+		rc = fail(db, "the database sent %s", r ? "an extra result" : "no result");
+	} else if (r != NULL && PQresultStatus(r) != *want) {
+		(void)record_error(db, r);
+		rc = -1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Prepare every statement in one round trip (libpq's pipeline mode, one
+ * Sync): through a transaction pool each round trip waits for a server,
+ * and after an outage every worker reconnects at once. Returns 0, or -1
+ * with db->error set (the connection is then of no use). */
+static int prepare_all(struct db *db, uint64_t deadline)
+{
+	if (!PQenterPipelineMode(db->conn))
+		return fail(db, "%s", PQerrorMessage(db->conn));
+	for (int i = 0; i < DB_STMT_COUNT; i++)
+		if (!PQsendPrepare(db->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL))
+			return fail(db, "%s", PQerrorMessage(db->conn));
+	if (!PQpipelineSync(db->conn))
+		return fail(db, "%s", PQerrorMessage(db->conn));
+	static const ExecStatusType prepared = PGRES_COMMAND_OK, synced = PGRES_PIPELINE_SYNC;
+	for (int i = 0; i < DB_STMT_COUNT; i++) {
+		/* Each statement's result, then the NULL that ends it. */
+		if (expect_result(db, deadline, &prepared) != 0 || expect_result(db, deadline, NULL) != 0)
+			return -1;
+	}
+	if (expect_result(db, deadline, &synced) != 0)
+		return -1;
+	if (!PQexitPipelineMode(db->conn))
+		return fail(db, "%s", PQerrorMessage(db->conn));
+	return 0;
+}
+
 int db_connect(struct db *db)
 {
 	if (db->conn != NULL) {
@@ -264,19 +316,10 @@ int db_connect(struct db *db)
 	uint64_t deadline = now_ms() + (uint64_t)db->timeout_ms;
 	if (open_connection(db, deadline) != 0)
 		return -1;
-	for (int i = 0; i < DB_STMT_COUNT; i++) {
-		if (!PQsendPrepare(db->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL)) {
-			fail(db, "%s", PQerrorMessage(db->conn));
-			disconnect(db);
-			return -1;
-		}
-		PGresult *r = collect(db, deadline);
-		if (r == NULL) {
-			/* A connection without its statements is no use. */
-			disconnect(db);
-			return -1;
-		}
-		PQclear(r);
+	if (prepare_all(db, deadline) != 0) {
+		/* A connection without its statements is no use. */
+		disconnect(db);
+		return -1;
 	}
 	return 0;
 }

@@ -32,13 +32,13 @@ connections=${BENCH_APP_CONNECTIONS:-256}
 read -r -a worker_counts <<<"${BENCH_APP_WORKERS:-64 256}"
 out=${BENCH_APP_OUT:-$top/docs/benchmarks.md}
 paths=(/db "/queries?queries=20")
-# corral-app prepares its statements once per connection (PQprepare). Until
-# corral carries prepared statements across servers in transaction mode
-# (issue 5), (b) runs in session mode, where every worker keeps a server:
-# the pool is then as large as the worker count, and (b) measures corral's
-# cost, not its multiplexing. When issue 5 lands, set this to transaction:
-# (b) becomes the real thing, every worker count on a pool of 8.
-pool_mode=${BENCH_APP_POOL_MODE:-session}
+# corral-app prepares its statements once per connection, and corral
+# carries them from server to server in transaction mode: (b) runs every
+# worker count on a pool of 8. BENCH_APP_POOL_MODE=session makes every
+# worker keep a server: the pool is then as large as the largest worker
+# count, and (b) measures what passing through corral costs, not what
+# multiplexing saves.
+pool_mode=${BENCH_APP_POOL_MODE:-transaction}
 max_workers=$(printf '%s\n' "${worker_counts[@]}" | sort -n | tail -1)
 if [ "$pool_mode" = transaction ]; then
 	pool_size=8
@@ -236,13 +236,11 @@ section() {
 	EOF
 	if [ "$pool_mode" = session ]; then
 		cat <<-'EOF'
-			corral runs in session mode here: corral-app prepares its statements
-			on each connection, and until corral keeps prepared statements across
-			servers in transaction mode (issue 5) every worker must keep its own
-			server, so the pool is as large as the largest worker count. These rows
-			measure what passing through corral costs, not what multiplexing saves;
-			with issue 5, `BENCH_APP_POOL_MODE=transaction` runs every worker count
-			on a pool of 8.
+			corral runs in session mode here (`BENCH_APP_POOL_MODE=session`):
+			every worker keeps its own server, so the pool is as large as the
+			largest worker count. These rows measure what passing through corral
+			costs, not what multiplexing saves; the default, transaction mode,
+			runs every worker count on a pool of 8.
 
 		EOF
 	fi

@@ -8,16 +8,14 @@
 # it_app_create_db; it_app_start_corral ...; it_app_start_app ...;
 # it_app_start_nginx; checks; it_app_finish.
 
-# The pool mode the app tests run corral in. corral-app prepares its
-# statements once per connection (PQprepare). Until corral keeps prepared
-# statements across servers in transaction mode (issue 5), a statement
-# prepared on one server is missing on the next one there, so the tests
-# run corral in session mode, where a server stays with its client.
-# When issue 5 lands, flip this default to transaction: it_app_load.sh then
-# runs its real shape (64 workers on a pool of 4) instead of the
-# session-mode stand-in. IT_APP_POOL_MODE=transaction make check ... tries
-# it without editing.
-IT_APP_POOL_MODE=${IT_APP_POOL_MODE:-session}
+# The pool mode the app tests run corral in: transaction, as the demo does
+# (corral-app prepares its statements once per connection, and corral
+# carries them from server to server). IT_APP_POOL_MODE=session make
+# check ... runs them in session mode, where a server stays with its
+# client (it_app_load.sh then runs one worker per server).
+IT_APP_POOL_MODE=${IT_APP_POOL_MODE:-transaction}
+# How long corral-app may take to exit on SIGTERM (it_app_stop_app).
+IT_APP_STOP_SECONDS=${IT_APP_STOP_SECONDS:-20}
 
 # shellcheck source=tests/harness/corral.sh
 . "${CORRAL_TOP_SRCDIR:?run through make check}/tests/harness/corral.sh"
@@ -147,12 +145,12 @@ it_app_log_clean() {
 	fi
 }
 
-# SIGTERM to the app: it must drain and exit 0 within 20 s.
+# SIGTERM to the app: it must drain and exit 0 within IT_APP_STOP_SECONDS.
 it_app_stop_app() {
 	local pid=$IT_APP_PID rc
 	IT_APP_PID=
 	[ -n "$pid" ] || return 0
-	app_stack_stop "$pid" 20
+	app_stack_stop "$pid" "$IT_APP_STOP_SECONDS"
 	rc=$?
 	[ $rc -eq 0 ] || corral_log "corral-app exited with status $rc on SIGTERM"
 	return $rc

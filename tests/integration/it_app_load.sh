@@ -6,13 +6,14 @@
 #     one request after another, and a burst gets 503s, never a hang or a
 #     gateway error; endpoints without the database still answer 200;
 #  2. the servers freed: the app recovers by itself;
-#  3. a bounded wrk load (5 s, 64 connections): no 5xx, no socket error,
-#     and PostgreSQL never sees more backends for the app than the pool.
-# The shape follows IT_APP_POOL_MODE (it_app_lib.sh): in transaction mode,
-# 64 workers share the 4 servers. In session mode (until issue 5) a server
+#  3. a bounded wrk load (5 s, 64 connections): no 5xx, no socket error
+#     (an answer slower than 10 s would be one), and PostgreSQL never sees
+#     more backends for the app than the pool.
+# The shape follows IT_APP_POOL_MODE (it_app_lib.sh): in transaction mode
+# (the default), 64 workers share the 4 servers. In session mode a server
 # belongs to one worker for the worker's whole connection, so capacity is
-# one worker per server and the stand-in runs 4 workers on the 4 servers;
-# the checks are the same.
+# one worker per server and 4 workers run on the 4 servers; the checks are
+# the same.
 set -uo pipefail
 # shellcheck source=tests/integration/it_app_lib.sh
 . "${CORRAL_TOP_SRCDIR:?run through make check}/tests/integration/it_app_lib.sh"
@@ -24,7 +25,9 @@ if [ "$IT_APP_POOL_MODE" = transaction ]; then
 else
 	workers=$pool
 fi
-hold_sql="SELECT pg_sleep(60) /* it_app_load hold $$ */"
+# The holds outlast the held phase however slow the machine (a burst that
+# outlived a 60 s hold once got 200s); the test cancels them.
+hold_sql="SELECT pg_sleep(600) /* it_app_load hold $$ */"
 hold_pids=()
 
 it_app_create_db load || exit 1
@@ -48,7 +51,13 @@ all_held() {
 }
 corral_check "all $pool servers held by pg_sleep" it_app_until 10 all_held
 
-it_app_start_app --workers=$workers --dsn="$(it_app_corral_dsn)" --retry-after=2 || exit 1
+# 64 workers exiting at once: in the sanitizer build each runs
+# LeakSanitizer's check as it exits, which took more than the default
+# drain-timeout (10 s) on a loaded machine. Draining itself is
+# it_app_process's to check.
+IT_APP_STOP_SECONDS=40
+it_app_start_app --workers=$workers --dsn="$(it_app_corral_dsn)" --retry-after=2 \
+	--drain-timeout=30 || exit 1
 it_app_start_nginx || exit 1
 # The workers' first connections wait in corral's queue until it refuses
 # them; only then does each worker take requests.
@@ -68,14 +77,16 @@ corral_expect "held: /healthz is 503" "503" "$(it_app_status "$IT_APP_URL/health
 corral_expect "held: /json still 200" "200" "$(it_app_status "$IT_APP_URL/json")"
 
 # A burst twice the workers: each answer a 503, none a hang. A worker
-# takes one request at a time, so the burst is served in two rounds, each
-# within query_wait_timeout + 1 s.
+# takes one request at a time, so the burst is served in two rounds.
 burst=$(seq 1 $((2 * workers)) | xargs -P $((2 * workers)) -I{} \
 	curl -s -m 30 -o /dev/null -w '%{http_code} %{time_total}\n' "$IT_APP_URL/queries?queries=3")
 corral_expect "held: a burst of $((2 * workers)) all get 503" "$((2 * workers)) 503" \
 	"$(cut -d' ' -f1 <<<"$burst" | sort | uniq -c | xargs)"
-corral_check "held: the burst's slowest answer within 2 x (query_wait_timeout + 1 s)" \
-	awk -v l=$((2 * (qwt + 1))) '$2 > l { bad = 1 } END { exit bad }' <<<"$burst"
+# Each round takes query_wait_timeout, plus up to 2 s for the workers'
+# reconnections and 128 curl processes on a loaded machine.
+corral_check "held: the burst's slowest answer within 2 x (query_wait_timeout + 2 s)" \
+	awk -v l=$((2 * (qwt + 2))) '$2 > l { bad = 1 } END { exit bad }' <<<"$burst"
+corral_check "held: all $pool servers still held after the burst" all_held
 
 # Free the servers: the hold queries are cancelled, their clients leave.
 corral_pg_psql -d "$IT_APP_DB" -v q="$hold_sql" >/dev/null <<-'EOF'
@@ -96,7 +107,9 @@ count_backends() {
 	corral_pg_psql -d "$IT_APP_DB" -c \
 		"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
 }
-timeout -k 5 30 wrk -t2 -c64 -d5s --latency "$IT_APP_URL/db" >"$IT_APP_DIR/wrk.out" 2>&1 &
+# wrk's default 2 s timeout would count a slow answer on a loaded machine
+# (64 workers reconnecting at once after the refusals) as a socket error.
+timeout -k 5 30 wrk -t2 -c64 -d5s --timeout 10s --latency "$IT_APP_URL/db" >"$IT_APP_DIR/wrk.out" 2>&1 &
 wrk_pid=$!
 for _ in 1 2 3 4; do
 	sleep 1
