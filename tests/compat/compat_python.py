@@ -106,6 +106,17 @@ def pg2_orm_transactions(dsn, token, client):
         conn.close()
 
 
+def read_token_series(cur, token, n):
+    """Runs the series 1..n tagged with token on cur (a named cursor, read
+    in batches of its itersize) and checks every row and the sum."""
+    cur.execute("SELECT g, %s::text FROM generate_series(1, %s) g", (token, n))
+    total = 0
+    for g, t in cur:
+        expect("token in a cursor row", token, t)
+        total += g
+    expect("sum over the cursor", n * (n + 1) // 2, total)
+
+
 def pg2_named_cursor(dsn, token, client):
     """A named (server-side) cursor read in batches inside a transaction,
     twice, and the connection's plain queries between them."""
@@ -114,12 +125,7 @@ def pg2_named_cursor(dsn, token, client):
         for round_ in range(2):
             cur = conn.cursor(name=f"c_{token}_{round_}")
             cur.itersize = 700
-            cur.execute("SELECT g, %s::text FROM generate_series(1, 5000) g", (token,))
-            total = 0
-            for g, t in cur:
-                expect("token in a cursor row", token, t)
-                total += g
-            expect("sum over the cursor", 5000 * 5001 // 2, total)
+            read_token_series(cur, token, 5000)
             cur.close()
             conn.commit()
             plain = conn.cursor()
@@ -247,12 +253,7 @@ def pg3_server_cursor(dsn, token, client):
         with conn.transaction():
             with conn.cursor(name=f"c_{token}") as cur:
                 cur.itersize = 300
-                cur.execute("SELECT g, %s::text FROM generate_series(1, 3000) g", (token,))
-                total = 0
-                for g, t in cur:
-                    expect("token in a cursor row", token, t)
-                    total += g
-        expect("sum over the cursor", 3000 * 3001 // 2, total)
+                read_token_series(cur, token, 3000)
 
 
 def pg3_copy_binary(dsn, token, client):
