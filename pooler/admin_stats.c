@@ -127,9 +127,7 @@ static void admin_stats_on_period(evutil_socket_t fd, short what, void *arg);
 
 static void arm(struct admin *a)
 {
-	uint64_t us = (uint64_t)a->corral->cfg->settings.stats_period;
-	struct timeval tv = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
-	event_add(a->stats_timer, &tv);
+	corral_event_add_us(a->stats_timer, (uint64_t)a->corral->cfg->settings.stats_period);
 }
 
 void admin_stats_start(struct admin *a)

@@ -96,9 +96,7 @@ static bool rearm(struct cancel_request *r)
 	uint64_t now = corral_now_us();
 	if (now >= r->deadline_us)
 		return false;
-	uint64_t left = r->deadline_us - now;
-	struct timeval tv = { .tv_sec = (time_t)(left / 1000000), .tv_usec = (suseconds_t)(left % 1000000) };
-	event_add(r->ev, &tv);
+	corral_event_add_us(r->ev, r->deadline_us - now);
 	return true;
 }
 

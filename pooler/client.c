@@ -171,8 +171,7 @@ static void arm_timer(struct client *c, int64_t usec)
 		c->timer = xmalloc(event_get_struct_event_size());
 		evtimer_assign(c->timer, c->corral->base, client_on_timer, c);
 	}
-	struct timeval tv = { .tv_sec = usec / 1000000, .tv_usec = usec % 1000000 };
-	event_add(c->timer, &tv);
+	corral_event_add_us(c->timer, (uint64_t)usec);
 	c->timer_armed = true;
 }
 

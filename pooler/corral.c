@@ -37,6 +37,12 @@ uint64_t corral_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+void corral_event_add_us(struct event *ev, uint64_t us)
+{
+	struct timeval tv = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
+	event_add(ev, &tv);
+}
+
 uint64_t corral_wall_us(void)
 {
 	struct timespec ts;

@@ -70,6 +70,8 @@ struct corral {
 
 /* Monotonic microseconds. */
 uint64_t corral_now_us(void);
+/* event_add with a timeout of `us` microseconds. */
+void corral_event_add_us(struct event *ev, uint64_t us);
 /* Wall-clock microseconds, precise (a vDSO read, no system call): for
  * statistics on the hot path. The loop's own clock is libevent's default,
  * CLOCK_MONOTONIC_COARSE (4 ms ticks), good enough for timeouts; a precise

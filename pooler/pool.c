@@ -289,8 +289,7 @@ static void arm_autodb_timer(struct pool *p)
 {
 	int64_t timeout = p->corral->cfg->settings.autodb_idle_timeout;
 	int64_t period = timeout > 0 ? timeout / 4 : 60 * 1000000;
-	struct timeval tv = { .tv_sec = period / 1000000, .tv_usec = period % 1000000 };
-	evtimer_add(p->autodb_timer, &tv);
+	corral_event_add_us(p->autodb_timer, (uint64_t)period);
 }
 
 /* Frees p once it was seen unused for autodb_idle_timeout; its idle
@@ -409,8 +408,7 @@ static void arm_reserve_timer(struct pool *p)
 		return;
 	uint64_t waited = corral_now_us() - list_entry(oldest, struct client, node)->wait_since_us;
 	uint64_t left = waited < (uint64_t)s->reserve_pool_timeout ? s->reserve_pool_timeout - waited : 0;
-	struct timeval tv = { .tv_sec = (time_t)(left / 1000000), .tv_usec = (suseconds_t)(left % 1000000) };
-	event_add(p->reserve_timer, &tv);
+	corral_event_add_us(p->reserve_timer, left);
 }
 
 static void pool_on_resolved(void *arg, const struct resolve_result *res, const char *error)
@@ -510,8 +508,7 @@ static void set_client_timer(struct pool *p, uint64_t due)
 {
 	uint64_t now = corral_now_us();
 	uint64_t left = due > now ? due - now : 0;
-	struct timeval tv = { .tv_sec = (time_t)(left / 1000000), .tv_usec = (suseconds_t)(left % 1000000) };
-	event_add(p->client_timer, &tv);
+	corral_event_add_us(p->client_timer, left);
 	p->client_timer_due = due;
 }
 

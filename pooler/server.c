@@ -96,8 +96,7 @@ static void arm_idle_timer(struct server *s)
 	uint64_t wait = idle_left_us(s);
 	if (wait == UINT64_MAX)
 		return;
-	struct timeval tv = { .tv_sec = (time_t)(wait / 1000000), .tv_usec = (suseconds_t)(wait % 1000000) };
-	event_add(s->timer, &tv);
+	corral_event_add_us(s->timer, wait);
 }
 
 static bool is_opening(enum server_state st)
@@ -308,9 +307,8 @@ static void arm_login_timer(struct server *s)
 		int64_t spent = (int64_t)(corral_now_us() - s->created_us);
 		us = spent < us ? us - spent : 1;
 	}
-	struct timeval tv = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
 	if (us > 0)
-		event_add(s->timer, &tv);
+		corral_event_add_us(s->timer, (uint64_t)us);
 }
 
 static void start_login(struct server *s)
@@ -444,9 +442,10 @@ struct server *server_open(struct pool *p, char *why, size_t why_size)
 	p->server_count++;
 	p->opening_count++;
 	s->timer = event_new(corral->base, fd, EV_WRITE, server_on_connected, s);
-	struct timeval tv = { .tv_sec = p->cfg.server_connect_timeout_us / 1000000,
-			      .tv_usec = p->cfg.server_connect_timeout_us % 1000000 };
-	event_add(s->timer, p->cfg.server_connect_timeout_us > 0 ? &tv : NULL);
+	if (p->cfg.server_connect_timeout_us > 0)
+		corral_event_add_us(s->timer, (uint64_t)p->cfg.server_connect_timeout_us);
+	else
+		event_add(s->timer, NULL);
 	log_debug("S-%llu %s/%s: connecting to %s:%d", (unsigned long long)s->id, p->db_name,
 		  p->user_name, p->cfg.host, p->cfg.port);
 	return s;
