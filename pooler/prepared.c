@@ -70,6 +70,16 @@ static void push_plain(struct ps_queue *q, enum ps_kind kind)
 	(void)ps_queue_push(q, &(struct ps_entry){ .kind = kind, .action = PS_ACT_FORWARD });
 }
 
+/* Whether the query text in msg's body from byte `from` on could be a
+ * DEALLOCATE (ps_sql_may_deallocate): only then is the message read whole
+ * and checked. Any other message of the unnamed statement goes on as it
+ * is, unread, and the server checks it (a malformed one gets its error). */
+static bool may_deallocate(const struct pg_frame *msg, size_t from)
+{
+	return msg->body_len <= from ||
+	       ps_sql_may_deallocate((const char *)msg->body + from, msg->body_len - from);
+}
+
 /* corral answers a message itself, in its turn among the replies. */
 static enum prepared_verdict answer(struct prepared_server *ps, const struct prepared_io *io,
 				    const struct ps_entry *e)
@@ -161,11 +171,25 @@ static enum prepared_verdict on_unnamed_parse(struct prepared_server *ps,
 	return PREPARED_CONSUMED;
 }
 
+/* The unnamed statement, not a DEALLOCATE: the common case, decided
+ * from the first bytes. */
+static enum prepared_verdict on_plain_unnamed_parse(struct prepared_server *ps,
+						    const struct prepared_io *io)
+{
+	io->counters->client_parses++;
+	io->counters->server_parses++;
+	push_plain(&ps->queue, PS_KIND_PARSE);
+	ps->unnamed.kind = PS_SQL_OTHER;
+	return PREPARED_FORWARD;
+}
+
 static enum prepared_verdict on_parse(struct prepared_server *ps, const struct pg_frame *msg,
 				      const struct prepared_io *io)
 {
 	struct pg_reader r;
 	struct pg_frontend_parse p;
+	if (msg->body_len > 0 && msg->body[0] == '\0' && !may_deallocate(msg, 1))
+		return on_plain_unnamed_parse(ps, io);
 	if (pg_frontend_read_parse(msg, &r, &p) != PG_OK)
 		return PREPARED_MALFORMED;
 	io->counters->client_parses++;
@@ -217,6 +241,14 @@ static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg
 {
 	struct pg_reader r;
 	struct pg_frontend_bind b;
+	if (msg->body_len >= 2 && msg->body[0] == '\0' && msg->body[1] == '\0' &&
+	    ps->portal_name == NULL && ps->unnamed.kind == PS_SQL_OTHER) {
+		/* The unnamed statement into the unnamed portal, neither a
+		 * DEALLOCATE's: the common case, decided from two bytes. */
+		io->counters->binds++;
+		push_plain(&ps->queue, PS_KIND_BIND);
+		return PREPARED_FORWARD;
+	}
 	if (pg_frontend_read_bind(msg, &r, &b) != PG_OK)
 		return PREPARED_MALFORMED;
 	io->counters->binds++;
@@ -237,6 +269,13 @@ static enum prepared_verdict on_describe(struct prepared_server *ps, const struc
 {
 	struct pg_reader r;
 	struct pg_frontend_target t;
+	if (msg->body_len == 2 && msg->body[1] == '\0' &&
+	    (msg->body[0] == PG_FE_TARGET_PORTAL || msg->body[0] == PG_FE_TARGET_STATEMENT)) {
+		/* The unnamed portal or statement. */
+		push_plain(&ps->queue, msg->body[0] == PG_FE_TARGET_PORTAL ? PS_KIND_DESCRIBE_PORTAL
+									    : PS_KIND_DESCRIBE_STMT);
+		return PREPARED_FORWARD;
+	}
 	if (pg_frontend_read_describe(msg, &r, &t) != PG_OK)
 		return PREPARED_MALFORMED;
 	if (t.kind == PG_FE_TARGET_PORTAL) {
@@ -283,12 +322,26 @@ static enum prepared_verdict on_close(struct prepared_server *ps, const struct p
 	return remove_name(ps, io, n, PS_KIND_CLOSE, PS_REPLY_CLOSE_COMPLETE);
 }
 
+/* A simple Query that is no DEALLOCATE corral could answer: none when
+ * statements are not tracked, else decided from its first bytes. The
+ * last byte is checked (a query without its NUL is refused as
+ * malformed); the server checks the rest. */
+static bool plain_query(bool tracked, const struct pg_frame *msg)
+{
+	return msg->body_len > 0 && msg->body[msg->body_len - 1] == '\0' &&
+	       (!tracked || !may_deallocate(msg, 0));
+}
+
 static enum prepared_verdict on_query(struct prepared_server *ps, const struct pg_frame *msg,
 				      const struct prepared_io *io)
 {
 	struct pg_reader r;
 	const char *query;
 	char name[PS_SQL_NAME_MAX + 1];
+	if (plain_query(ps->queue.set != NULL, msg)) {
+		push_plain(&ps->queue, PS_KIND_QUERY);
+		return PREPARED_FORWARD;
+	}
 	if (pg_frontend_read_query(msg, &r, &query) != PG_OK)
 		return PREPARED_MALFORMED;
 	struct ps_name *n = NULL;
@@ -428,6 +481,8 @@ enum prepared_verdict prepared_unlinked_query(struct ps_client *c, const struct 
 	struct pg_reader r;
 	const char *query;
 	char name[PS_SQL_NAME_MAX + 1];
+	if (plain_query(true, msg))
+		return PREPARED_FORWARD;
 	if (pg_frontend_read_query(msg, &r, &query) != PG_OK)
 		return PREPARED_MALFORMED;
 	struct ps_name *n;

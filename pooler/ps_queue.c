@@ -1,5 +1,5 @@
 /* ps_queue: a power-of-two ring of entries; a table of which server
- * message types continue or complete each kind of entry; and the two
+ * message types continue, complete or fail each kind of entry; and the two
  * resolutions of an entry, done (release what it holds) and undone
  * (revert its changes to the client map and server set, then release).
  * The state transitions listed in ps_queue.h happen in push (SKIPPING ->
@@ -16,55 +16,42 @@
 
 #define INITIAL_CAPACITY 16
 
-/* How a kind of entry takes each server message type. */
-struct reply_rule {
-	const char *continues;   /* types that leave the entry at the head */
-	const char *completes;   /* types that resolve it */
-	bool extended;           /* an ErrorResponse fails it, and the server then
-				  * skips everything up to the next Sync */
-};
-
-static const struct reply_rule rules[] = {
-	[PS_KIND_PARSE] = { "", "1", true },
-	[PS_KIND_BIND] = { "", "2", true },
-	[PS_KIND_DESCRIBE_STMT] = { "t", "Tn", true },
-	[PS_KIND_DESCRIBE_PORTAL] = { "", "Tn", true },
-	[PS_KIND_EXECUTE] = { "DGHdc", "CIs", true },
-	[PS_KIND_CLOSE] = { "", "3", true },
-	[PS_KIND_SYNC] = { "E", "Z", false },
-	[PS_KIND_QUERY] = { "TDCIEGHdc", "Z", false },
-	[PS_KIND_FUNCTION_CALL] = { "VE", "Z", false },
-};
-
 enum step {
-	STEP_UNEXPECTED,
-	STEP_CONTINUE,
-	STEP_COMPLETE,
-	STEP_FAIL,
+	STEP_UNEXPECTED,   /* 0: every type a kind's row does not name */
+	STEP_CONTINUE,     /* the entry stays at the head */
+	STEP_COMPLETE,     /* the entry is resolved */
+	STEP_FAIL,         /* an extended-protocol entry failed: the server now
+			    * skips everything up to the next Sync */
 };
 
-/* A loop, not strchr: the sets are a few bytes and this runs for every
+/* How each kind of entry takes each server message type: one load per
  * server message. */
-static bool in_set(const char *types, uint8_t type)
-{
-	for (; *types != '\0'; types++)
-		if ((uint8_t)*types == type)
-			return true;
-	return false;
-}
+static const uint8_t steps[][128] = {
+	[PS_KIND_PARSE] = { ['1'] = STEP_COMPLETE, ['E'] = STEP_FAIL },
+	[PS_KIND_BIND] = { ['2'] = STEP_COMPLETE, ['E'] = STEP_FAIL },
+	[PS_KIND_DESCRIBE_STMT] = { ['t'] = STEP_CONTINUE, ['T'] = STEP_COMPLETE,
+				    ['n'] = STEP_COMPLETE, ['E'] = STEP_FAIL },
+	[PS_KIND_DESCRIBE_PORTAL] = { ['T'] = STEP_COMPLETE, ['n'] = STEP_COMPLETE,
+				      ['E'] = STEP_FAIL },
+	[PS_KIND_EXECUTE] = { ['D'] = STEP_CONTINUE, ['G'] = STEP_CONTINUE, ['H'] = STEP_CONTINUE,
+			      ['d'] = STEP_CONTINUE, ['c'] = STEP_CONTINUE, ['C'] = STEP_COMPLETE,
+			      ['I'] = STEP_COMPLETE, ['s'] = STEP_COMPLETE, ['E'] = STEP_FAIL },
+	[PS_KIND_CLOSE] = { ['3'] = STEP_COMPLETE, ['E'] = STEP_FAIL },
+	[PS_KIND_SYNC] = { ['E'] = STEP_CONTINUE, ['Z'] = STEP_COMPLETE },
+	[PS_KIND_QUERY] = { ['T'] = STEP_CONTINUE, ['D'] = STEP_CONTINUE, ['C'] = STEP_CONTINUE,
+			    ['I'] = STEP_CONTINUE, ['E'] = STEP_CONTINUE, ['G'] = STEP_CONTINUE,
+			    ['H'] = STEP_CONTINUE, ['d'] = STEP_CONTINUE, ['c'] = STEP_CONTINUE,
+			    ['Z'] = STEP_COMPLETE },
+	[PS_KIND_FUNCTION_CALL] = { ['V'] = STEP_CONTINUE, ['E'] = STEP_CONTINUE,
+				    ['Z'] = STEP_COMPLETE },
+};
 
 static enum step classify(const struct ps_entry *e, uint8_t type)
 {
-	const struct reply_rule *rule = &rules[e->kind];
-	if (type == PG_BE_ERROR && rule->extended)
-		return STEP_FAIL;
-	if (e->action == PS_ACT_REPLACE)
+	enum step step = type < 128 ? (enum step)steps[e->kind][type] : STEP_UNEXPECTED;
+	if (e->action == PS_ACT_REPLACE && step != STEP_FAIL)
 		return STEP_UNEXPECTED;   /* the stand-in can only fail */
-	if (in_set(rule->continues, type))
-		return STEP_CONTINUE;
-	if (in_set(rule->completes, type))
-		return STEP_COMPLETE;
-	return STEP_UNEXPECTED;
+	return step;
 }
 
 /* ---- the ring ---- */
@@ -304,10 +291,20 @@ static void enter_copy_in(struct ps_queue *q)
 	q->state = PS_QUEUE_COPY_IN;
 }
 
+/* Whether a CommandComplete (msg, possibly without its body) is as long
+ * as one of the two tags that drop every statement: most are not, and
+ * need not be read. */
+static bool may_drop_all(const struct pg_frame *msg)
+{
+	return msg->body_len == sizeof "DISCARD ALL" || msg->body_len == sizeof "DEALLOCATE ALL";
+}
+
 /* Whether msg, a whole CommandComplete, says the server dropped every
  * prepared statement of the session. */
 static bool drops_all(const struct pg_frame *msg)
 {
+	if (!may_drop_all(msg))
+		return false;
 	struct pg_reader r;
 	const char *tag;
 	if (pg_backend_read_command_complete(msg, &r, &tag) != PG_OK)
@@ -429,7 +426,8 @@ enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_fram
 	if (step == STEP_UNEXPECTED)
 		return PS_UNEXPECTED;
 	bool tag = type == PG_BE_COMMAND_COMPLETE &&
-		   (head->kind == PS_KIND_QUERY || head->kind == PS_KIND_EXECUTE);
+		   (head->kind == PS_KIND_QUERY || head->kind == PS_KIND_EXECUTE) &&
+		   may_drop_all(msg);
 	bool replies_after = step == STEP_COMPLETE && q->len > 1 &&
 			     at(q, 1)->action == PS_ACT_SYNTHETIC;
 	if ((tag || replies_after) && msg->body == NULL && msg->body_len > 0)

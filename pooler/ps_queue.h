@@ -188,11 +188,11 @@ size_t ps_queue_put_replies(struct ps_queue *q, struct pg_buf *client_out,
  * returned without it, in two cases: it completes an entry that synthetic
  * ones follow (it is then copied into client_out ahead of their replies,
  * as forwarding would put it after them; small messages, and only then),
- * or it is a CommandComplete of a Query or Execute, whose tag is read: on
- * "DISCARD ALL" or "DEALLOCATE ALL" the server set and the client's map
- * are emptied (sparing what messages sent later added). status as for
- * ps_queue_put_replies (a ReadyForQuery carries its own). client_out may
- * be NULL (no client: replies are discarded). */
+ * or it is a CommandComplete of a Query or Execute as long as "DISCARD
+ * ALL" or "DEALLOCATE ALL", whose tag is read: on those two the server
+ * set and the client's map are emptied (sparing what messages sent later
+ * added). status as for ps_queue_put_replies (a ReadyForQuery carries its
+ * own). client_out may be NULL (no client: replies are discarded). */
 enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,
 					enum pg_tx_status status, struct pg_buf *client_out)
 	__attribute__((warn_unused_result));

@@ -139,12 +139,20 @@ static bool at_end(const char *p)
 	return *p == '\0';
 }
 
+bool ps_sql_may_deallocate(const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len && is_space(text[i]))
+		i++;
+	return i < len && (text[i] == 'd' || text[i] == 'D' || text[i] == '-' || text[i] == '/');
+}
+
 enum ps_sql_deallocate ps_sql_parse_deallocate(const char *query, char name[PS_SQL_NAME_MAX + 1])
 {
 	const char *p = query;
 	struct token t;
-	/* Every simple Query comes here: most are turned away at their first
-	 * letter, before a token is copied. */
+	/* Most other queries are turned away at their first letter, before
+	 * a token is copied. */
 	if (!skip_space(&p) || (*p != 'd' && *p != 'D') || !read_token(&p, &t) ||
 	    !is_keyword(&t, "deallocate"))
 		return PS_SQL_OTHER;

@@ -19,6 +19,9 @@
 #ifndef CORRAL_POOLER_PS_SQL_H
 #define CORRAL_POOLER_PS_SQL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* PostgreSQL's identifier length limit (NAMEDATALEN - 1). */
 #define PS_SQL_NAME_MAX 63
 
@@ -27,6 +30,12 @@ enum ps_sql_deallocate {
 	PS_SQL_DEALLOCATE_NAME,  /* name filled (folded or unquoted), non-empty */
 	PS_SQL_DEALLOCATE_ALL,
 };
+
+/* Whether the len bytes at text (a query, perhaps not NUL-terminated)
+ * could be a DEALLOCATE: the first byte after whitespace starts the
+ * keyword or a comment. For every query, before anything reads it whole:
+ * most are turned away here. */
+bool ps_sql_may_deallocate(const char *text, size_t len);
 
 /* Classifies the query text of a simple Query. name receives the
  * statement name for PS_SQL_DEALLOCATE_NAME and is unspecified otherwise. */

@@ -438,10 +438,26 @@ static const char *wanted(const struct session_params *client,
 	return defaults != NULL ? session_params_get(defaults, i) : NULL;
 }
 
-/* Both interned: equal values are the same pointer. */
-static bool must_send(const char *want, const char *have)
+/* The first tracked parameter from i on whose wanted value (as wanted())
+ * the server does not have, or set->count. Both are interned: equal
+ * values are the same pointer. The loop every server_link runs, so it
+ * reads the arrays directly. */
+static size_t next_to_send(const struct session_param_set *set,
+			   const struct session_params *client,
+			   const struct session_params *defaults,
+			   const struct session_params *server, size_t i)
 {
-	return want != NULL && want != have;
+	static const struct session_params none;
+	const struct session_params *def = defaults != NULL ? defaults : &none;
+	size_t count = set->count;
+	for (; i < count; i++) {
+		const char *want = i < client->count ? client->values[i] : NULL;
+		if (want == NULL)
+			want = i < def->count ? def->values[i] : NULL;
+		if (want != NULL && want != (i < server->count ? server->values[i] : NULL))
+			return i;
+	}
+	return count;
 }
 
 size_t session_params_diff(const struct session_param_set *set,
@@ -452,10 +468,9 @@ size_t session_params_diff(const struct session_param_set *set,
 	static const char call[] = "pg_catalog.set_config(";
 	static const char tail[] = ", false)";
 	size_t n = 0, len_at = 0;
-	for (size_t i = 0; i < set->count; i++) {
+	for (size_t i = next_to_send(set, client, defaults, server, 0); i < set->count;
+	     i = next_to_send(set, client, defaults, server, i + 1)) {
 		const char *want = wanted(client, defaults, i);
-		if (!must_send(want, session_params_get(server, i)))
-			continue;
 		if (n == 0) {
 			len_at = pg_buf_begin_msg(out, PG_FE_QUERY);
 			pg_buf_put_bytes(out, "SELECT ", 7);
@@ -479,10 +494,9 @@ size_t session_params_diff(const struct session_param_set *set,
 void session_params_synced(const struct session_param_set *set, struct session_params *client,
 			   const struct session_params *defaults, struct session_params *server)
 {
-	for (size_t i = 0; i < set->count; i++) {
+	for (size_t i = next_to_send(set, client, defaults, server, 0); i < set->count;
+	     i = next_to_send(set, client, defaults, server, i + 1)) {
 		const char *want = wanted(client, defaults, i);
-		if (!must_send(want, session_params_get(server, i)))
-			continue;
 		const char *have = session_params_get(server, i);
 		if (have == NULL)
 			*slot(server, i) = intern_ref(want);

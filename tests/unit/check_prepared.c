@@ -131,7 +131,7 @@ static const struct fstep deallocate[] = {
 	SETUP_S1,
 	{ 'c', 0, "P s2 select 2", CON, "P corral_2 'select 2'", "" }, { 'c', 0, "S", FWD, "", "" },
 	{ 's', 0, "1", F, "", "" }, { 's', 0, "Z I", F, "", "" },
-	{ 'c', 0, "Q DEALLOCATE s1", CON, "", "C DEALLOCATE | Z I" },
+	{ 'c', 0, "Q /* why */ DEALLOCATE s1", CON, "", "C DEALLOCATE | Z I" },
 	{ 'c', 0, "Q deallocate \"nosuch\"", FWD, "", "" },
 	{ 's', 0, "E 26000", F, "", "" }, { 's', 0, "Z I", F, "", "" },
 	{ 'c', 0, "Q BEGIN", FWD, "", "" }, { 's', 0, "C BEGIN", F, "", "" },
@@ -262,7 +262,7 @@ static const struct fstep extended_deallocate[] = {
 	/* ALL, within a transaction, the statements staying on the server */
 	{ 'c', 0, "P s2 select 2", CON, "P corral_2 'select 2'", "" },
 	{ 'c', 0, "S", FWD, "", "" }, { 's', 0, "1", F, "", "" }, { 's', 0, "Z T", F, "", "" },
-	{ 'c', 0, "P - deallocate all", CON, STAND_IN, "" }, { 'c', 0, "B -", FWD, "", "" },
+	{ 'c', 0, "P - /**/deallocate all", CON, STAND_IN, "" }, { 'c', 0, "B -", FWD, "", "" },
 	{ 'c', 0, "E", FWD, "", "" }, { 'c', 0, "S", FWD, "", "" }, { '?', 0, "n0=0", 0, "", "" },
 	{ 's', 0, "1", F, "", "" }, { 's', 0, "2", F, "", "" },
 	{ 's', 0, "C DO", K, "", "C DEALLOCATE ALL" }, { 's', 0, "Z T", F, "", "" },
@@ -353,7 +353,7 @@ static const struct fstep unlinked[] = {
 	{ 'l', 0, NULL, 0, "", "" }, { 'c', 0, "P s2 select 2", CON, "P corral_2 'select 2'", "" },
 	{ 'c', 0, "S", FWD, "", "" }, { 's', 0, "1", F, "", "" }, { 's', 0, "Z I", F, "", "" },
 	{ 'u', 0, NULL, 0, "", "" },
-	{ 'q', 0, "DEALLOCATE ALL", CON, "", "C DEALLOCATE ALL | Z I" },
+	{ 'q', 0, " \n-- why\nDEALLOCATE ALL", CON, "", "C DEALLOCATE ALL | Z I" },
 	{ '?', 0, "n0=0 s0=2 r=2", 0, "", "" }, END,
 };
 

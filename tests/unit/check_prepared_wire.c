@@ -235,6 +235,27 @@ START_TEST(test_deallocate)
 		      deallocs[_i].want);
 	if (got == PS_SQL_DEALLOCATE_NAME)
 		ck_assert_str_eq(name, deallocs[_i].name);
+	/* The quick test in front of it never turns a DEALLOCATE away. */
+	if (got != PS_SQL_OTHER)
+		ck_assert_msg(ps_sql_may_deallocate(deallocs[_i].query, strlen(deallocs[_i].query)),
+			      "ps_sql_may_deallocate turned away %s", deallocs[_i].query);
+}
+END_TEST
+
+/* What ps_sql_may_deallocate turns away: whatever cannot start with the
+ * keyword or a comment, within the bytes it is given (no NUL needed). */
+START_TEST(test_may_deallocate)
+{
+	ck_assert(!ps_sql_may_deallocate("SELECT 1", 8));
+	ck_assert(!ps_sql_may_deallocate(" \t\n\r\f\vselect", 12));
+	ck_assert(!ps_sql_may_deallocate("", 0));
+	ck_assert(!ps_sql_may_deallocate("   ", 3));
+	ck_assert(!ps_sql_may_deallocate("\"DEALLOCATE\" s1", 16));
+	ck_assert(!ps_sql_may_deallocate("  DEALLOCATE", 2));
+	ck_assert(ps_sql_may_deallocate("  d", 3));
+	ck_assert(ps_sql_may_deallocate("Dx", 1));
+	ck_assert(ps_sql_may_deallocate("-- c", 4));
+	ck_assert(ps_sql_may_deallocate("\v/* c */", 9));
 }
 END_TEST
 
@@ -247,6 +268,7 @@ int main(void)
 	tcase_add_test(tc, test_simple_replies);
 	tcase_add_loop_test(tc, test_error_replies, 0, N(errors));
 	tcase_add_loop_test(tc, test_deallocate, 0, N(deallocs));
+	tcase_add_test(tc, test_may_deallocate);
 	suite_add_tcase(s, tc);
 	return msg_run_suite(s);
 }
