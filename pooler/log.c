@@ -14,9 +14,10 @@
 
 #define LOG_LINE_MAX 4096
 
+int log_max_level = LOG_LVL_INFO;
+
 static struct {
 	bool quiet;
-	int verbose;
 	int fd;        /* logfile, or -1 */
 	bool syslog;
 } sink = { .fd = -1 };
@@ -73,7 +74,7 @@ int log_configure(const struct log_options *opts)
 		openlog(opts->syslog_ident ? opts->syslog_ident : "corral", LOG_PID,
 			facility_from_name(opts->syslog_facility));
 	sink.quiet = opts->quiet;
-	sink.verbose = opts->verbose;
+	log_max_level = LOG_LVL_INFO + opts->verbose;
 	return 0;
 }
 
@@ -85,11 +86,6 @@ void log_shutdown(void)
 	if (sink.syslog)
 		closelog();
 	sink.syslog = false;
-}
-
-bool log_enabled(enum log_level level)
-{
-	return (int)level <= (int)LOG_LVL_INFO + sink.verbose;
 }
 
 /* write(2) all of it, retrying on EINTR; a log line that cannot be written

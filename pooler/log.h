@@ -32,8 +32,15 @@ struct log_options {
 int log_configure(const struct log_options *opts) __attribute__((warn_unused_result));
 /* Close the logfile and syslog. */
 void log_shutdown(void);
-/* Whether a message at this level would be written (to skip costly formatting). */
-bool log_enabled(enum log_level level);
+/* The most verbose level written (log_configure sets it); read inline. */
+extern int log_max_level;
+
+/* Whether a message at this level would be written (to skip costly
+ * formatting). Inline: the state machines ask at every transition. */
+static inline bool log_enabled(enum log_level level)
+{
+	return (int)level <= log_max_level;
+}
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

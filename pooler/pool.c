@@ -582,8 +582,9 @@ struct server *pool_acquire(struct pool *p, struct client *c)
 	return NULL;
 }
 
-/* Why a released server must close instead of serving again, or NULL. */
-static const char *close_reason(const struct pool *p, const struct server *s)
+/* Why a released server must close instead of serving again at now_us,
+ * or NULL. */
+static const char *close_reason(const struct pool *p, const struct server *s, uint64_t now_us)
 {
 	if (p->corral->shutting_down)
 		return "corral is shutting down";
@@ -591,17 +592,18 @@ static const char *close_reason(const struct pool *p, const struct server *s)
 		return "close_needed (server target changed, or RECONNECT)";
 	if (p->paused)
 		return "database paused";
-	return server_expired(s) ? "server_lifetime reached" : NULL;
+	return server_expired(s, now_us) ? "server_lifetime reached" : NULL;
 }
 
 void pool_release(struct pool *p, struct server *s)
 {
-	const char *reason = close_reason(p, s);
+	uint64_t now = corral_now_us();
+	const char *reason = close_reason(p, s, now);
 	if (reason) {
 		server_close(s, reason);
 		return;
 	}
-	s->last_used_us = corral_now_us();
+	s->last_used_us = now;
 	if (p->lookup_count > 0) {  /* a login waits on it: first */
 		auth_query_take_server(p, s);
 		return;

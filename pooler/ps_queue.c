@@ -413,16 +413,16 @@ static enum ps_verdict fail(struct ps_queue *q, enum pg_tx_status status,
 	return replace ? PS_CONSUMED : PS_FORWARD;
 }
 
-enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,
-					enum pg_tx_status status, struct pg_buf *client_out)
+/* Every case of a server message for the head: its reply step, the
+ * CommandComplete tags that drop all statements, corral's replies due
+ * after it, failures. Kept out of line: the common cases
+ * (ps_queue_server_message) then cost a few instructions. */
+static enum ps_verdict __attribute__((noinline))
+match_head(struct ps_queue *q, const struct pg_frame *msg, enum step step,
+	   enum pg_tx_status status, struct pg_buf *client_out)
 {
 	uint8_t type = msg->type;
-	if (type == PG_BE_NOTICE || type == PG_BE_PARAMETER_STATUS || type == PG_BE_NOTIFICATION)
-		return PS_FORWARD;
-	if (q->len == 0)
-		return type == PG_BE_ERROR ? PS_FORWARD : PS_UNEXPECTED;
 	const struct ps_entry *head = at(q, 0);
-	enum step step = classify(head, type);
 	if (step == STEP_UNEXPECTED)
 		return PS_UNEXPECTED;
 	bool tag = type == PG_BE_COMMAND_COMPLETE &&
@@ -440,4 +440,36 @@ enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_fram
 		return complete_head(q, msg, status, client_out, replies_after);
 	continue_head(q, type);
 	return head->action == PS_ACT_FORWARD ? PS_FORWARD : PS_CONSUMED;
+}
+
+/* Nothing to release or revert when e is resolved, and its replies go
+ * to the client. */
+static bool plain(const struct ps_entry *e)
+{
+	return e->action == PS_ACT_FORWARD && e->undo == PS_UNDO_NONE &&
+	       e->set_undo == PS_SET_NONE;
+}
+
+enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,
+					enum pg_tx_status status, struct pg_buf *client_out)
+{
+	uint8_t type = msg->type;
+	if (type == PG_BE_NOTICE || type == PG_BE_PARAMETER_STATUS || type == PG_BE_NOTIFICATION)
+		return PS_FORWARD;
+	if (q->len == 0)
+		return type == PG_BE_ERROR ? PS_FORWARD : PS_UNEXPECTED;
+	const struct ps_entry *head = at(q, 0);
+	enum step step = classify(head, type);
+	/* The common cases: a reply that leaves the head as it is (not the
+	 * start of a COPY, an error, or a tag match_head must read), and the
+	 * last reply to a plain message with no synthetic reply due after it. */
+	bool may_tag = type == PG_BE_COMMAND_COMPLETE && may_drop_all(msg);
+	if (step == STEP_CONTINUE && type != PG_BE_COPY_IN && type != PG_BE_ERROR && !may_tag)
+		return head->action == PS_ACT_FORWARD ? PS_FORWARD : PS_CONSUMED;
+	if (step == STEP_COMPLETE && plain(head) && !may_tag &&
+	    (q->len == 1 || at(q, 1)->action != PS_ACT_SYNTHETIC)) {
+		drop_front(q, 1);
+		return PS_FORWARD;
+	}
+	return match_head(q, msg, step, status, client_out);
 }

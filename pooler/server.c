@@ -57,10 +57,10 @@ static uint64_t lifetime_us(const struct server *s)
 	return life - life / 1000 * ((s->id * 2654435761u) % 100);
 }
 
-bool server_expired(const struct server *s)
+bool server_expired(const struct server *s, uint64_t now_us)
 {
 	uint64_t life = lifetime_us(s);
-	return life > 0 && corral_now_us() - s->created_us >= life;
+	return life > 0 && now_us - s->created_us >= life;
 }
 
 static uint64_t time_to(uint64_t deadline, uint64_t now)
@@ -91,12 +91,13 @@ static uint64_t idle_left_us(const struct server *s)
  * later than this one's deadline, and server_on_timer looks again then. */
 static void arm_idle_timer(struct server *s)
 {
-	if (event_pending(s->timer, EV_TIMEOUT, NULL))
+	if (s->idle_timer_armed)
 		return;
 	uint64_t wait = idle_left_us(s);
 	if (wait == UINT64_MAX)
 		return;
 	corral_event_add_us(s->timer, wait);
+	s->idle_timer_armed = true;
 }
 
 static bool is_opening(enum server_state st)
@@ -176,6 +177,7 @@ void server_close(struct server *s, const char *reason)
 		cancel_forget_server(s);
 	if (s->timer)
 		event_del(s->timer);
+	s->idle_timer_armed = false;
 	stream_close(&s->stream);
 	server_set_state(s, SERVER_ST_CLOSED);
 	if (c)
@@ -283,6 +285,7 @@ static void fill_login_params(const struct pool_config *pc, struct pg_startup_pa
 static void server_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
+	s->idle_timer_armed = false;
 	if (s->state == SERVER_ST_TLS || s->state == SERVER_ST_LOGIN) {
 		const char *why = "server login did not finish within server_connect_timeout";
 		pool_server_failed(s->pool, s, "08006", why);
@@ -294,7 +297,8 @@ static void server_on_timer(evutil_socket_t fd, short what, void *arg)
 			arm_idle_timer(s);
 			return;
 		}
-		server_close(s, server_expired(s) ? "server_lifetime reached" : "server_idle_timeout reached");
+		server_close(s, server_expired(s, corral_now_us()) ? "server_lifetime reached"
+								     : "server_idle_timeout reached");
 	}
 }
 
@@ -629,9 +633,8 @@ static void count_ready(struct server *s, enum pg_tx_status status)
  * client, 0 when it stays linked, -1 when it was closed. */
 static int ready_for_query(struct server *s, const struct pg_frame *msg)
 {
-	struct pg_reader r;
-	enum pg_tx_status status;
-	if (pg_backend_read_ready_for_query(msg, &r, &status) != PG_OK) {
+	enum pg_tx_status status = (enum pg_tx_status)pg_backend_ready_status(msg);
+	if (status == 0) {
 		server_close(s, "malformed ReadyForQuery from server");
 		return -1;
 	}

@@ -51,6 +51,7 @@ struct server {
 	struct client *client;        /* linked client, ACTIVE only */
 	struct stream stream;
 	struct event *timer;          /* owned: connect timeout, then idle timeout / lifetime */
+	bool idle_timer_armed;        /* timer added for an idle spell and not yet fired */
 	struct server_login *login;   /* CONNECTING and LOGIN only (owned) */
 	struct session_params params; /* what this backend reports */
 	uint32_t backend_pid, backend_key;
@@ -105,8 +106,9 @@ bool server_needs_check(const struct server *s);
 /* Send server_check_query (TESTING); the pool gets it back when it answers. */
 void server_start_check(struct server *s);
 
-/* Whether s outlived server_lifetime and must not be reused. */
-bool server_expired(const struct server *s);
+/* Whether s outlived server_lifetime at now_us (corral_now_us) and must
+ * not be reused. */
+bool server_expired(const struct server *s, uint64_t now_us);
 
 /* Whether s is still opening: connecting, negotiating TLS or logging in. */
 bool server_is_opening(const struct server *s);

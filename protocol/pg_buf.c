@@ -19,11 +19,6 @@ void pg_buf_fini(struct pg_buf *b)
 	pg_buf_init(b);
 }
 
-void pg_buf_reset(struct pg_buf *b)
-{
-	b->len = 0;
-}
-
 void pg_buf_reserve(struct pg_buf *b, size_t extra)
 {
 	if (b->cap - b->len >= extra)

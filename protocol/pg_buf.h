@@ -17,8 +17,12 @@ struct pg_buf {
 void pg_buf_init(struct pg_buf *b);
 /* Releases the storage; the buffer may be reused after pg_buf_init. */
 void pg_buf_fini(struct pg_buf *b);
-/* Forget the contents, keep the storage. */
-void pg_buf_reset(struct pg_buf *b);
+/* Forget the contents, keep the storage. Inline: the proxy resets its
+ * scratch buffers for every message. */
+static inline void pg_buf_reset(struct pg_buf *b)
+{
+	b->len = 0;
+}
 /* Make room for `extra` more bytes without writing them. */
 void pg_buf_reserve(struct pg_buf *b, size_t extra);
 
