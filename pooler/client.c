@@ -576,16 +576,11 @@ static enum stream_verdict prepared_verdict(struct client *c, struct server *s,
 					    const struct pg_frame *msg)
 {
 	struct corral *corral = c->corral;
-	struct pool_stats *st = &c->pool->stats;
-	struct ps_counters counted = { 0 };
 	pg_buf_reset(&corral->ps_to_server);
 	pg_buf_reset(&corral->ps_to_client);
 	struct prepared_io io = { &corral->ps_to_server, &corral->ps_to_client,
-				  (enum pg_tx_status)s->tx_status, &counted };
+				  (enum pg_tx_status)s->tx_status, &c->pool->stats.ps };
 	enum prepared_verdict v = prepared_client_message(&s->ps, msg, &io);
-	st->client_parse_count += counted.client_parses;
-	st->server_parse_count += counted.server_parses;
-	st->bind_count += counted.binds;
 	switch (v) {
 	case PREPARED_FORWARD:
 		return STREAM_FORWARD;

@@ -13,6 +13,7 @@
 
 #include "config/cfg_database.h"
 #include "pooler/list.h"
+#include "pooler/prepared.h"
 #include "pooler/resolve.h"
 #include "pooler/session_params.h"
 #include "protocol/pg_scram.h"
@@ -70,9 +71,7 @@ struct pool_stats {
 	uint64_t xact_time_us;            /* first query to end of transaction */
 	uint64_t query_time_us;           /* query sent to ReadyForQuery */
 	uint64_t wait_time_us;            /* clients queued for a server */
-	uint64_t client_parse_count;      /* Parse messages from clients */
-	uint64_t server_parse_count;      /* Parse messages sent to servers */
-	uint64_t bind_count;              /* Bind messages from clients */
+	struct ps_counters ps;            /* Parse and Bind messages (prepared.h) */
 	uint64_t client_connect_count;    /* clients logged in to the pool */
 };
 

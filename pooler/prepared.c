@@ -64,12 +64,6 @@ static char *format(const char *fmt, ...)
 	return s;
 }
 
-/* A message the client sent on, with nothing of corral's attached. */
-static void push_plain(struct ps_queue *q, enum ps_kind kind)
-{
-	(void)ps_queue_push(q, &(struct ps_entry){ .kind = kind, .action = PS_ACT_FORWARD });
-}
-
 /* Whether the query text in msg's body from byte `from` on could be a
  * DEALLOCATE (ps_sql_may_deallocate): only then is the message read whole
  * and checked. Any other message of the unnamed statement goes on as it
@@ -163,7 +157,7 @@ static enum prepared_verdict on_unnamed_parse(struct prepared_server *ps,
 					      const struct prepared_io *io)
 {
 	io->counters->server_parses++;
-	push_plain(&ps->queue, PS_KIND_PARSE);
+	(void)ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
 	ps->unnamed = deallocate_of(ps, p->query);
 	if (ps->unnamed.kind == PS_SQL_OTHER)
 		return PREPARED_FORWARD;
@@ -178,7 +172,7 @@ static enum prepared_verdict on_plain_unnamed_parse(struct prepared_server *ps,
 {
 	io->counters->client_parses++;
 	io->counters->server_parses++;
-	push_plain(&ps->queue, PS_KIND_PARSE);
+	(void)ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
 	ps->unnamed.kind = PS_SQL_OTHER;
 	return PREPARED_FORWARD;
 }
@@ -197,7 +191,7 @@ static enum prepared_verdict on_parse(struct prepared_server *ps, const struct p
 		return on_unnamed_parse(ps, &p, io);
 	if (ps->queue.set == NULL) {
 		io->counters->server_parses++;
-		push_plain(&ps->queue, PS_KIND_PARSE);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
 		return PREPARED_FORWARD;
 	}
 	struct ps_name *n;
@@ -246,7 +240,7 @@ static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg
 		/* The unnamed statement into the unnamed portal, neither a
 		 * DEALLOCATE's: the common case, decided from two bytes. */
 		io->counters->binds++;
-		push_plain(&ps->queue, PS_KIND_BIND);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
 		return PREPARED_FORWARD;
 	}
 	if (pg_frontend_read_bind(msg, &r, &b) != PG_OK)
@@ -255,12 +249,12 @@ static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg
 	bind_portal(ps, &b);
 	struct ps_name *n = known(&ps->queue, b.statement);
 	if (n == NULL) {
-		push_plain(&ps->queue, PS_KIND_BIND);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
 		return PREPARED_FORWARD;
 	}
 	ensure_prepared(ps, io, n->stmt);
 	ps_wire_put_bind(io->server_out, msg, &b, n->stmt);
-	push_plain(&ps->queue, PS_KIND_BIND);
+	(void)ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
 	return PREPARED_CONSUMED;
 }
 
@@ -272,24 +266,24 @@ static enum prepared_verdict on_describe(struct prepared_server *ps, const struc
 	if (msg->body_len == 2 && msg->body[1] == '\0' &&
 	    (msg->body[0] == PG_FE_TARGET_PORTAL || msg->body[0] == PG_FE_TARGET_STATEMENT)) {
 		/* The unnamed portal or statement. */
-		push_plain(&ps->queue, msg->body[0] == PG_FE_TARGET_PORTAL ? PS_KIND_DESCRIBE_PORTAL
+		(void)ps_queue_push_plain(&ps->queue, msg->body[0] == PG_FE_TARGET_PORTAL ? PS_KIND_DESCRIBE_PORTAL
 									    : PS_KIND_DESCRIBE_STMT);
 		return PREPARED_FORWARD;
 	}
 	if (pg_frontend_read_describe(msg, &r, &t) != PG_OK)
 		return PREPARED_MALFORMED;
 	if (t.kind == PG_FE_TARGET_PORTAL) {
-		push_plain(&ps->queue, PS_KIND_DESCRIBE_PORTAL);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_PORTAL);
 		return PREPARED_FORWARD;
 	}
 	struct ps_name *n = known(&ps->queue, t.name);
 	if (n == NULL) {
-		push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
 		return PREPARED_FORWARD;
 	}
 	ensure_prepared(ps, io, n->stmt);
 	ps_wire_put_describe(io->server_out, n->stmt);
-	push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
+	(void)ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
 	return PREPARED_CONSUMED;
 }
 
@@ -316,7 +310,7 @@ static enum prepared_verdict on_close(struct prepared_server *ps, const struct p
 		forget_portal(ps);
 	struct ps_name *n = t.kind == PG_FE_TARGET_STATEMENT ? known(&ps->queue, t.name) : NULL;
 	if (n == NULL) {
-		push_plain(&ps->queue, PS_KIND_CLOSE);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_CLOSE);
 		return PREPARED_FORWARD;
 	}
 	return remove_name(ps, io, n, PS_KIND_CLOSE, PS_REPLY_CLOSE_COMPLETE);
@@ -339,7 +333,7 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 	const char *query;
 	char name[PS_SQL_NAME_MAX + 1];
 	if (plain_query(ps->queue.set != NULL, msg)) {
-		push_plain(&ps->queue, PS_KIND_QUERY);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
 		return PREPARED_FORWARD;
 	}
 	if (pg_frontend_read_query(msg, &r, &query) != PG_OK)
@@ -359,7 +353,7 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 			.undo = PS_UNDO_NAMES_CLEARED,
 			.u.saved = ps_client_save_and_clear(ps->queue.client) });
 	}
-	push_plain(&ps->queue, PS_KIND_QUERY);
+	(void)ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
 	return PREPARED_FORWARD;
 }
 
@@ -377,7 +371,7 @@ static enum prepared_verdict on_execute(struct prepared_server *ps, const struct
 	if (ps->portal_name != NULL && pg_frontend_read_execute(msg, &r, &x) != PG_OK)
 		return PREPARED_MALFORMED;
 	if (ps->portal_name == NULL || strcmp(x.portal, ps->portal_name) != 0) {
-		push_plain(&ps->queue, PS_KIND_EXECUTE);
+		(void)ps_queue_push_plain(&ps->queue, PS_KIND_EXECUTE);
 		return PREPARED_FORWARD;
 	}
 	struct ps_entry e = { .kind = PS_KIND_EXECUTE, .action = PS_ACT_RETAG };
@@ -404,10 +398,10 @@ static enum prepared_verdict on_other(struct ps_queue *q, uint8_t type)
 {
 	switch (type) {
 	case PG_FE_SYNC:
-		push_plain(q, PS_KIND_SYNC);
+		(void)ps_queue_push_plain(q, PS_KIND_SYNC);
 		break;
 	case PG_FE_FUNCTION_CALL:
-		push_plain(q, PS_KIND_FUNCTION_CALL);
+		(void)ps_queue_push_plain(q, PS_KIND_FUNCTION_CALL);
 		break;
 	case PG_FE_COPY_DONE:
 	case PG_FE_COPY_FAIL:

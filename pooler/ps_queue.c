@@ -233,6 +233,22 @@ bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e)
 	return true;
 }
 
+bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind)
+{
+	if (q->state != PS_QUEUE_READY || kind == PS_KIND_SYNC)
+		return ps_queue_push(q, &(struct ps_entry){ .kind = kind, .action = PS_ACT_FORWARD });
+	if (q->len == q->cap)
+		grow(q);
+	struct ps_entry *e = at(q, q->len++);
+	e->kind = (uint8_t)kind;
+	e->action = PS_ACT_FORWARD;
+	e->reply = PS_REPLY_NONE;
+	e->undo = PS_UNDO_NONE;
+	e->set_undo = PS_SET_NONE;
+	e->speculative = false;
+	return true;
+}
+
 void ps_queue_copy_end(struct ps_queue *q)
 {
 	if (q->state == PS_QUEUE_COPY_IN)
@@ -411,6 +427,21 @@ static enum ps_verdict fail(struct ps_queue *q, enum pg_tx_status status,
 		ps_wire_put_reply(client_out, e->reply, e->u.message, status);
 	fail_head(q);
 	return replace ? PS_CONSUMED : PS_FORWARD;
+}
+
+static const bool query_rows[128] = { [PG_BE_ROW_DESCRIPTION] = true, [PG_BE_DATA_ROW] = true };
+static const bool execute_rows[128] = { [PG_BE_DATA_ROW] = true };
+
+const bool *ps_queue_pass_through(const struct ps_queue *q)
+{
+	if (q->len == 0 || q->state != PS_QUEUE_READY)
+		return NULL;
+	const struct ps_entry *head = at(q, 0);
+	if (head->action != PS_ACT_FORWARD)
+		return NULL;
+	if (head->kind == PS_KIND_QUERY)
+		return query_rows;
+	return head->kind == PS_KIND_EXECUTE ? execute_rows : NULL;
 }
 
 /* Every case of a server message for the head: its reply step, the

@@ -170,6 +170,11 @@ void ps_queue_unlink(struct ps_queue *q);
  * onto an empty queue is due at once. */
 bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e);
 
+/* ps_queue_push of a message the client sent on as it is, with nothing
+ * of corral's attached ({ .kind = kind, .action = PS_ACT_FORWARD }):
+ * the commonest push, made cheap. */
+bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind);
+
 /* The client sent CopyDone or CopyFail: COPY_IN ends. */
 void ps_queue_copy_end(struct ps_queue *q);
 
@@ -203,6 +208,13 @@ enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_fram
  * what messages already queued add), as the server's own statements are
  * gone; the client's names stay, to be prepared again where needed. */
 void ps_queue_own_command_complete(struct ps_queue *q, const struct pg_frame *msg);
+
+/* The server message types (a table indexed by type, below 128) that
+ * need nothing of corral while the head stays where it is: the rows of a
+ * Query or Execute the client sent, and a Query's row descriptions. NULL
+ * when there are none. The caller may forward those unseen (the queue is
+ * not told of them), and asks again after each message it shows it. */
+const bool *ps_queue_pass_through(const struct ps_queue *q);
 
 /* Nothing is owed: every message sent has been answered. */
 static inline bool ps_queue_empty(const struct ps_queue *q)

@@ -728,7 +728,11 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 		v = on_reply(s, msg);
 		break;
 	}
-	if (v != STREAM_STOP && c->ps_wait && c->server == s && !ps_queue_must_wait(&s->ps.queue)) {
+	if (v == STREAM_STOP)
+		return v;
+	if (s->client == c)   /* still linked: rows the new head gets go by unseen */
+		s->stream.pass = ps_queue_pass_through(&s->ps.queue);
+	if (c->ps_wait && c->server == s && !ps_queue_must_wait(&s->ps.queue)) {
 		c->ps_wait = false;
 		stream_resume(&c->stream);
 	}

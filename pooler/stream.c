@@ -119,6 +119,8 @@ void stream_unlink(struct stream *s)
 		s->waiting_src = NULL;
 	p->peer = NULL;
 	s->peer = NULL;
+	p->pass = NULL;
+	s->pass = NULL;
 }
 
 /* Drop len bytes at absolute offset off of the buffer (unsent bytes before
@@ -259,7 +261,13 @@ static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 	}
 	if (res == PG_NEED_MORE && (!s->startup || total == 0))
 		return false;
-	enum stream_verdict v = res == PG_NEED_MORE ? STREAM_NEED_BODY : s->ops->on_message(s->owner, s, &f);
+	enum stream_verdict v;
+	if (res == PG_NEED_MORE)
+		v = STREAM_NEED_BODY;
+	else if (s->pass != NULL && f.type < 128 && s->pass[f.type])
+		v = STREAM_FORWARD;   /* the owner said it needs nothing of these */
+	else
+		v = s->ops->on_message(s->owner, s, &f);
 	uint32_t here = total < avail ? total : avail;
 	switch (v) {
 	case STREAM_FORWARD:

@@ -100,6 +100,9 @@ struct stream {
 	bool tls_write_on_read;       /* an SSL_write waits for the socket to be readable */
 	SSL *ssl;                     /* owned; NULL on a plain socket */
 	struct stream *peer;          /* where forwarded bytes go; NULL when unlinked */
+	const bool *pass;             /* message types (indexed, below 128) forwarded to the
+				       * peer without calling on_message; NULL: none. Set by
+				       * the owner while linked; stream_unlink clears it */
 	struct stream *waiting_src;   /* a stream whose pending bytes wait on our socket */
 	struct pg_buf out;            /* corral's own bytes for this socket */
 	size_t out_sent;              /* bytes of out already sent */
