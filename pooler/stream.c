@@ -233,41 +233,12 @@ static enum send_result flush_pending(struct stream *s)
 	return r;
 }
 
-/* Decide about one message at absolute offset off with avail bytes from
- * there. Returns false to stop handling (need bytes, paused, closed). */
-static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
+/* Apply the handler's verdict v on the message at absolute offset off,
+ * total bytes long, of which avail are buffered. Returns false to stop
+ * handling (need bytes, paused, closed). */
+static inline bool apply_verdict(struct stream *s, enum stream_verdict v, uint32_t off,
+				 uint32_t total, uint32_t avail)
 {
-	struct iobuf *b = s->in;
-	struct pg_reader r;
-	struct pg_frame f;
-	uint32_t total;
-	pg_reader_init(&r, b->data + off, avail);
-	enum pg_result res;
-	if (s->startup) {
-		/* PostgreSQL's own bound: a startup packet is read whole. */
-		uint32_t max = s->env->max_packet_size < PG_STARTUP_MAX_LEN ? s->env->max_packet_size
-									    : PG_STARTUP_MAX_LEN;
-		res = pg_frame_read_startup(&r, max, &f);
-		total = res == PG_OK ? f.len : (avail >= 4 ? pg_load_u32(b->data + off) : 0);
-	} else {
-		res = pg_frame_read_header(&r, s->env->max_packet_size, &f);
-		total = res == PG_OK ? f.len + 1 : 0;
-		if (res == PG_OK && avail >= total)
-			f.body = b->data + off + PG_HEADER_SIZE;
-	}
-	if (res == PG_ERR_LENGTH || res == PG_ERR_FORMAT) {
-		fail(s, -1, r.err_reason);
-		return false;
-	}
-	if (res == PG_NEED_MORE && (!s->startup || total == 0))
-		return false;
-	enum stream_verdict v;
-	if (res == PG_NEED_MORE)
-		v = STREAM_NEED_BODY;
-	else if (s->pass != NULL && f.type < 128 && s->pass[f.type])
-		v = STREAM_FORWARD;   /* the owner said it needs nothing of these */
-	else
-		v = s->ops->on_message(s->owner, s, &f);
 	uint32_t here = total < avail ? total : avail;
 	switch (v) {
 	case STREAM_FORWARD:
@@ -291,7 +262,7 @@ static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 		return true;
 	case STREAM_NEED_BODY:
 		if (avail < total) {
-			s->in = iobuf_make_room(s->env->buffers, b, (size_t)(off - b->start) + total);
+			s->in = iobuf_make_room(s->env->buffers, s->in, (size_t)(off - s->in->start) + total);
 			return false;
 		}
 		/* Whole already: the handler must decide; treat as a violation. */
@@ -304,6 +275,58 @@ static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 		return false;
 	}
 	return false;
+}
+
+/* The startup packet at absolute offset off (avail bytes from there): read
+ * whole, with PostgreSQL's own bound. */
+static bool handle_startup(struct stream *s, uint32_t off, uint32_t avail)
+{
+	struct pg_reader r;
+	struct pg_frame f;
+	uint32_t max = s->env->max_packet_size < PG_STARTUP_MAX_LEN ? s->env->max_packet_size
+								    : PG_STARTUP_MAX_LEN;
+	pg_reader_init(&r, s->in->data + off, avail);
+	enum pg_result res = pg_frame_read_startup(&r, max, &f);
+	if (res == PG_ERR_LENGTH || res == PG_ERR_FORMAT) {
+		fail(s, -1, r.err_reason);
+		return false;
+	}
+	uint32_t total = res == PG_OK ? f.len : (avail >= 4 ? pg_load_u32(s->in->data + off) : 0);
+	if (total == 0)
+		return false;
+	enum stream_verdict v = res == PG_OK ? s->ops->on_message(s->owner, s, &f) : STREAM_NEED_BODY;
+	return apply_verdict(s, v, off, total, avail);
+}
+
+/* Decide about one typed message at absolute offset off with avail bytes
+ * from there. The header is decoded here, not through a pg_reader: this
+ * runs for every message corral forwards; a bad length goes to
+ * pg_frame_read_header for its reason. Returns false to stop handling. */
+static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
+{
+	if (s->startup)
+		return handle_startup(s, off, avail);
+	if (avail < PG_HEADER_SIZE)
+		return false;
+	const uint8_t *p = s->in->data + off;
+	uint32_t len = pg_load_u32(p + 1);
+	if (len < PG_FRAME_TYPED_MIN_LEN || len > s->env->max_packet_size) {
+		struct pg_reader r;
+		struct pg_frame bad;
+		pg_reader_init(&r, p, avail);
+		fail(s, -1, pg_frame_read_header(&r, s->env->max_packet_size, &bad) != PG_OK
+				    ? r.err_reason : "message length out of range");
+		return false;
+	}
+	uint32_t total = len + 1;
+	struct pg_frame f = { .type = p[0], .len = len, .body_len = len - PG_FRAME_TYPED_MIN_LEN,
+			      .body = avail >= total ? p + PG_HEADER_SIZE : NULL };
+	enum stream_verdict v;
+	if (s->pass != NULL && f.type < 128 && s->pass[f.type])
+		v = STREAM_FORWARD;   /* the owner said it needs nothing of these */
+	else
+		v = s->ops->on_message(s->owner, s, &f);
+	return apply_verdict(s, v, off, total, avail);
 }
 
 /* Handle buffered messages, then send what was forwarded. */
