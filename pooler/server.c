@@ -803,8 +803,10 @@ void server_link(struct server *s, struct client *c)
 	client_set_state(c, CLIENT_ST_ACTIVE);
 	prepared_server_link(&s->ps, &c->ps);
 	stream_link(&s->stream, &c->stream);
-	if (session_params_diff(&corral->tracked, &c->params,
-				s->pool->have_welcome ? &s->pool->welcome : NULL, &s->params,
+	const struct session_params *defaults = s->pool->have_welcome ? &s->pool->welcome : NULL;
+	if (!session_params_in_step(&corral->tracked, &c->params, defaults, &s->params,
+				    &s->params_memo) &&
+	    session_params_diff(&corral->tracked, &c->params, defaults, &s->params,
 				stream_out(&s->stream)) > 0) {
 		s->swallow++;
 		stream_send_out(&s->stream);

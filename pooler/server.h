@@ -54,6 +54,7 @@ struct server {
 	bool idle_timer_armed;        /* timer added for an idle spell and not yet fired */
 	struct server_login *login;   /* CONNECTING and LOGIN only (owned) */
 	struct session_params params; /* what this backend reports */
+	struct session_params_memo params_memo; /* params against the pool's defaults */
 	uint32_t backend_pid, backend_key;
 	struct prepared_server ps;    /* replies owed, in order; prepared statements here */
 	bool extended_open;           /* extended-protocol messages since the last Sync */

@@ -177,6 +177,7 @@ void session_params_init(struct session_params *p)
 
 void session_params_fini(struct session_params *p)
 {
+	uint32_t changes = p->changes;
 	for (size_t i = 0; i < p->count; i++)
 		intern_put(p->values[i]);
 	free(p->values);
@@ -186,6 +187,7 @@ void session_params_fini(struct session_params *p)
 	}
 	free(p->others);
 	memset(p, 0, sizeof *p);
+	p->changes = changes + 1;   /* a memo of what it held must not match again */
 }
 
 void session_params_copy(struct session_params *dst, const struct session_params *src)
@@ -196,6 +198,7 @@ void session_params_copy(struct session_params *dst, const struct session_params
 		for (size_t i = 0; i < src->count; i++)
 			dst->values[i] = src->values[i] != NULL ? intern_ref(src->values[i]) : NULL;
 		dst->count = src->count;
+		dst->known = src->known;
 	}
 	if (src->other_count > 0) {
 		dst->others = xcalloc(src->other_count, sizeof *dst->others);
@@ -205,6 +208,7 @@ void session_params_copy(struct session_params *dst, const struct session_params
 		}
 		dst->other_count = src->other_count;
 	}
+	dst->changes++;
 }
 
 /* Replaces *slot (owned, may be NULL) with a copy of value (may be NULL);
@@ -218,36 +222,43 @@ static bool replace(char **slot, const char *value)
 	return true;
 }
 
-/* Stores value (interned, with the reference the caller took, or NULL) in
- * *slot, dropping the old one; false, and the reference dropped, when it
- * was already there. */
-static bool assign(const char **slot, const char *value)
-{
-	if (*slot == value) {
-		intern_put(value);
-		return false;
-	}
-	intern_put(*slot);
-	*slot = value;
-	return true;
-}
-
 /* Where value i of p is kept, the array grown to hold it. */
 static const char **slot(struct session_params *p, size_t i)
 {
 	if (i >= p->count) {
 		p->values = xrealloc(p->values, (i + 1) * sizeof *p->values);
 		memset(p->values + p->count, 0, (i + 1 - p->count) * sizeof *p->values);
-		p->count = i + 1;
+		p->count = (uint16_t)(i + 1);
 	}
 	return &p->values[i];
+}
+
+/* Stores value (interned, with the reference the caller took, or NULL) as
+ * value i of p, dropping the old one; false, and the reference dropped,
+ * when it was already there. Every change of a value but copy and fini
+ * goes through here, which keeps known and changes. */
+static bool assign(struct session_params *p, size_t i, const char *value)
+{
+	const char **at = slot(p, i);
+	if (*at == value) {
+		intern_put(value);
+		return false;
+	}
+	intern_put(*at);
+	*at = value;
+	if (value != NULL)
+		p->known |= (uint16_t)(1u << i);
+	else
+		p->known &= (uint16_t)~(1u << i);
+	p->changes++;
+	return true;
 }
 
 bool session_params_set(struct session_params *p, size_t i, const char *value)
 {
 	if (value == NULL && session_params_get(p, i) == NULL)
 		return false;
-	return assign(slot(p, i), value != NULL ? intern_get(value) : NULL);
+	return assign(p, i, value != NULL ? intern_get(value) : NULL);
 }
 
 enum session_param_change session_params_update(const struct session_param_set *set,
@@ -401,12 +412,13 @@ enum session_startup_verdict session_params_check_startup(const struct session_p
 
 void session_params_add_host(struct session_params *client, const char *addr)
 {
-	const char **app_slot = slot(client, SESSION_PARAM_APPLICATION_NAME);
-	const char *app = *app_slot != NULL ? *app_slot : "app";
+	const char *app = session_params_get(client, SESSION_PARAM_APPLICATION_NAME);
+	if (app == NULL)
+		app = "app";
 	size_t size = strlen(app) + strlen(" - ") + strlen(addr) + 1;
 	char *value = xmalloc(size);
 	snprintf(value, size, "%s - %s", app, addr);
-	(void)assign(app_slot, intern_get(value));
+	(void)assign(client, SESSION_PARAM_APPLICATION_NAME, intern_get(value));
 	free(value);
 }
 
@@ -460,6 +472,34 @@ static size_t next_to_send(const struct session_param_set *set,
 	return count;
 }
 
+bool session_params_in_step(const struct session_param_set *set,
+			    const struct session_params *client,
+			    const struct session_params *defaults,
+			    const struct session_params *server, struct session_params_memo *memo)
+{
+	uint32_t defaults_changes = defaults != NULL ? defaults->changes : 0;
+	if (!memo->valid || memo->server_changes != server->changes ||
+	    memo->defaults_changes != defaults_changes) {
+		uint16_t off = 0;
+		for (size_t i = 0; defaults != NULL && i < set->count; i++) {
+			const char *def = session_params_get(defaults, i);
+			if (def != NULL && def != session_params_get(server, i))
+				off |= (uint16_t)(1u << i);
+		}
+		*memo = (struct session_params_memo){ .server_changes = server->changes,
+			.defaults_changes = defaults_changes, .off_defaults = off, .valid = true };
+	}
+	/* Where the client has no value of its own, the default is wanted. */
+	if (memo->off_defaults & ~client->known)
+		return false;
+	for (unsigned own = client->known; own != 0; own &= own - 1) {
+		unsigned i = (unsigned)__builtin_ctz(own);
+		if (client->values[i] != session_params_get(server, i))
+			return false;
+	}
+	return true;
+}
+
 size_t session_params_diff(const struct session_param_set *set,
 			   const struct session_params *client,
 			   const struct session_params *defaults,
@@ -499,9 +539,9 @@ void session_params_synced(const struct session_param_set *set, struct session_p
 		const char *want = wanted(client, defaults, i);
 		const char *have = session_params_get(server, i);
 		if (have == NULL)
-			*slot(server, i) = intern_ref(want);
+			(void)assign(server, i, intern_ref(want));
 		else if (session_params_get(client, i) != NULL)
-			(void)assign(slot(client, i), intern_ref(have));
+			(void)assign(client, i, intern_ref(have));
 	}
 }
 

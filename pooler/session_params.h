@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "protocol/pg_buf.h"
 #include "protocol/pg_startup.h"
@@ -59,12 +60,24 @@ struct session_param_pair {
  * apply); equal values are the same pointer. values holds count of them,
  * up to the highest one ever set: a client that set nothing (most idle
  * ones) holds no array. others: servers only, see session_params_record.
- * Embedded by its client or server; 32 bytes on LP64 plus the array. */
+ * known and changes are kept by every function here that changes a value,
+ * for session_params_in_step. Embedded by its client or server; 32 bytes
+ * on LP64 plus the array. */
 struct session_params {
 	const char **values;                /* owned array of count */
-	size_t count;
 	struct session_param_pair *others;  /* owned array */
-	size_t other_count;
+	uint32_t other_count;
+	uint32_t changes;                   /* grows at every change of a value (never resets) */
+	uint16_t count;
+	uint16_t known;                     /* bit i: value i is not NULL */
+};
+
+/* What session_params_in_step last found of one server's values against
+ * its pool's defaults; zeroed (nothing known) with the server. */
+struct session_params_memo {
+	uint32_t server_changes, defaults_changes;  /* as of that look */
+	uint16_t off_defaults;   /* bit i: a default i is set and the server's differs */
+	bool valid;
 };
 
 /* Value i (< SESSION_PARAMS_MAX) of p, or NULL when unknown. */
@@ -171,6 +184,16 @@ void session_params_add_host(struct session_params *client, const char *addr);
  * or ErrorResponse (a bad value) and ReadyForQuery. Caveat: PostgreSQL
  * converts the whole query from the server connection's client_encoding,
  * so a non-ASCII value is misread if that encoding is not the client's. */
+/* Whether session_params_diff would find nothing to send (same
+ * arguments), decided without its loop in the common case: the client's
+ * own values are compared with the server's, and which of the server's
+ * values differ from the defaults is remembered in memo until either
+ * changes. Exact, not a guess. */
+bool session_params_in_step(const struct session_param_set *set,
+			    const struct session_params *client,
+			    const struct session_params *defaults,
+			    const struct session_params *server, struct session_params_memo *memo);
+
 size_t session_params_diff(const struct session_param_set *set,
 			   const struct session_params *client,
 			   const struct session_params *defaults,

@@ -189,8 +189,7 @@ END_TEST
 START_TEST(test_size)
 {
 	/* The per-connection cost session_params.h documents: no array inline. */
-	ck_assert_uint_eq(sizeof(struct session_params),
-			  sizeof(char **) + sizeof(size_t) + sizeof(void *) + sizeof(size_t));
+	ck_assert_uint_le(sizeof(struct session_params), 32);
 }
 END_TEST
 
@@ -497,6 +496,12 @@ START_TEST(test_diff)
 	size_t n = session_params_diff(&set, &client, v->no_defaults ? NULL : &defaults, &server,
 				       &b);
 	ck_assert_msg(n == v->count, "%s: %zu sets, want %zu", v->what, n, v->count);
+	/* The quick test agrees, computing its memo and then from it. */
+	struct session_params_memo memo = { 0 };
+	for (int round = 0; round < 2; round++)
+		ck_assert_msg(session_params_in_step(&set, &client, v->no_defaults ? NULL : &defaults,
+						     &server, &memo) == (n == 0),
+			      "%s: session_params_in_step disagrees (round %d)", v->what, round);
 	if (n == 0) {
 		ck_assert_uint_eq(b.len, 0);
 	} else {
@@ -578,6 +583,55 @@ END_TEST
 
 /* ---- the welcome ---- */
 
+/* session_params_in_step's memo follows every change of the server's or
+ * the defaults' values, however made, and a client with values of its own
+ * is compared slot by slot. */
+START_TEST(test_in_step_memo)
+{
+	struct session_param_set set = test_set();
+	struct session_params client, defaults, server, other;
+	struct session_params_memo memo = { 0 };
+	session_params_init(&client);
+	session_params_init(&defaults);
+	session_params_init(&server);
+	session_params_init(&other);
+	session_params_set(&defaults, SESSION_PARAM_TIMEZONE, "UTC");
+	session_params_set(&server, SESSION_PARAM_TIMEZONE, "UTC");
+	ck_assert(session_params_in_step(&set, &client, &defaults, &server, &memo));
+	/* the server changes (a SET another client ran) */
+	ck_assert_int_eq(session_params_update(&set, &server, "TimeZone", "Asia/Tokyo"),
+			 SESSION_PARAM_CHANGED);
+	ck_assert(!session_params_in_step(&set, &client, &defaults, &server, &memo));
+	/* a client that wants that value itself */
+	session_params_set(&client, SESSION_PARAM_TIMEZONE, "Asia/Tokyo");
+	ck_assert(session_params_in_step(&set, &client, &defaults, &server, &memo));
+	session_params_set(&client, SESSION_PARAM_APPLICATION_NAME, "app");
+	ck_assert(!session_params_in_step(&set, &client, &defaults, &server, &memo));
+	session_params_set(&server, SESSION_PARAM_APPLICATION_NAME, "app");
+	ck_assert(session_params_in_step(&set, &client, &defaults, &server, &memo));
+	session_params_set(&client, SESSION_PARAM_TIMEZONE, NULL);
+	ck_assert(!session_params_in_step(&set, &client, &defaults, &server, &memo));
+	/* the defaults change instead */
+	session_params_set(&defaults, SESSION_PARAM_TIMEZONE, "Asia/Tokyo");
+	ck_assert(session_params_in_step(&set, &client, &defaults, &server, &memo));
+	/* the server's values replaced by a copy, emptied, refilled */
+	session_params_set(&other, SESSION_PARAM_TIMEZONE, "UTC");
+	session_params_set(&other, SESSION_PARAM_APPLICATION_NAME, "app");
+	session_params_copy(&server, &other);
+	ck_assert(!session_params_in_step(&set, &client, &defaults, &server, &memo));
+	session_params_fini(&server);
+	ck_assert(!session_params_in_step(&set, &client, &defaults, &server, &memo));
+	session_params_set(&server, SESSION_PARAM_TIMEZONE, "Asia/Tokyo");
+	session_params_set(&server, SESSION_PARAM_APPLICATION_NAME, "app");
+	ck_assert(session_params_in_step(&set, &client, &defaults, &server, &memo));
+	session_params_fini(&client);
+	session_params_fini(&defaults);
+	session_params_fini(&server);
+	session_params_fini(&other);
+	session_param_set_fini(&set);
+}
+END_TEST
+
 START_TEST(test_put_status)
 {
 	struct session_param_set set = test_set();
@@ -634,6 +688,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_quote, 0, N(quotes));
 	tcase_add_loop_test(tc, test_diff, 0, N(diffs));
 	tcase_add_test(tc, test_synced);
+	tcase_add_test(tc, test_in_step_memo);
 	tcase_add_test(tc, test_put_status);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
