@@ -173,7 +173,7 @@ static int step_active(struct load *l)
 		const struct client *c = &l->clients[l->active[k]];
 		l->fds[k] = (struct pollfd){ .fd = PQsocket(c->conn), .events = events_of(c) };
 	}
-	int n = l->nactive;
+	int n = l->nactive > 0 ? l->nactive : 0;   /* never negative: poll's count is unsigned */
 	if (poll(l->fds, (nfds_t)n, 1000) < 0 && errno != EINTR) {
 		fprintf(stderr, "loadgen: poll: %s\n", strerror(errno));
 		return -1;

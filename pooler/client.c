@@ -70,10 +70,15 @@ static const unsigned allowed[] = {
 	[CLIENT_ST_CLOSED] = 0,
 };
 
+/* States counted in the pool's client_count. */
+static const bool pooled[CLIENT_ST_CLOSED + 1] = {
+	[CLIENT_ST_WELCOME] = true, [CLIENT_ST_IDLE] = true, [CLIENT_ST_WAITING] = true,
+	[CLIENT_ST_ACTIVE] = true,
+};
+
 static bool in_pool(enum client_state st)
 {
-	return st != CLIENT_ST_LOGIN && st != CLIENT_ST_TLS_HANDSHAKE && st != CLIENT_ST_AUTH &&
-	       st != CLIENT_ST_CLOSED;
+	return pooled[st];
 }
 
 static struct list_node *state_list(struct client *c, enum client_state st)
@@ -631,11 +636,15 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 		break;
 	}
 	if (was_quiet && server_busy(s)) {
-		/* A query starts: its statistics, and query_timeout runs. */
+		/* A query starts: its statistics, and query_timeout runs. Its
+		 * rows go by the server's handler unseen, but not those of a
+		 * query of corral's own still running before it. */
 		s->query_start_us = corral_wall_us();
 		if (s->tx_status == PG_TX_IDLE)
 			s->xact_start_us = s->query_start_us;
 		client_rearm_timer(c);
+		if (s->swallow == 0)
+			s->stream.pass = ps_queue_pass_through(&s->ps.queue);
 	}
 	return v;
 }
