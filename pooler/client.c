@@ -581,15 +581,17 @@ static void send_prepared_output(struct client *c, struct server *s)
 }
 
 /* The prepared-statement layer's say on one message to the server: its
- * verdict as the stream's. */
+ * verdict as the stream's. query_checked: msg is a Query that
+ * prepared_unlinked_query just let through. */
 static enum stream_verdict prepared_verdict(struct client *c, struct server *s,
-					    const struct pg_frame *msg)
+					    const struct pg_frame *msg, bool query_checked)
 {
 	struct corral *corral = c->corral;
 	pg_buf_reset(&corral->ps_to_server);
 	pg_buf_reset(&corral->ps_to_client);
 	struct prepared_io io = { &corral->ps_to_server, &corral->ps_to_client,
-				  (enum pg_tx_status)s->tx_status, &c->pool->stats.ps };
+				  (enum pg_tx_status)s->tx_status, &c->pool->stats.ps,
+				  query_checked };
 	enum prepared_verdict v = prepared_client_message(&s->ps, msg, &io);
 	switch (v) {
 	case PREPARED_FORWARD:
@@ -609,7 +611,9 @@ static enum stream_verdict prepared_verdict(struct client *c, struct server *s,
 	return STREAM_STOP;
 }
 
-static enum stream_verdict on_active_message(struct client *c, const struct pg_frame *msg)
+/* A message for the linked server; query_checked as for prepared_verdict. */
+static enum stream_verdict on_active_message(struct client *c, const struct pg_frame *msg,
+					     bool query_checked)
 {
 	struct server *s = c->server;
 	if (msg->type == PG_FE_TERMINATE) {
@@ -617,7 +621,7 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 		return STREAM_STOP;
 	}
 	bool was_quiet = !server_busy(s) && !s->extended_open;
-	enum stream_verdict v = prepared_verdict(c, s, msg);
+	enum stream_verdict v = prepared_verdict(c, s, msg, query_checked);
 	if (v != STREAM_FORWARD && v != STREAM_CONSUMED)
 		return v;
 	switch (msg->type) {
@@ -659,13 +663,17 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 	if (p->console)
 		return admin_on_message(c, msg);
 	c->request_us = corral_wall_us();
+	bool query_checked = false;
 	if (msg->type == PG_FE_QUERY && p->cfg.mode != CFG_POOL_SESSION &&
 	    c->corral->cfg->settings.max_prepared_statements > 0) {
-		struct pg_buf *out = stream_out(&c->stream);
+		struct pg_buf *out = &c->corral->ps_to_client;
+		pg_buf_reset(out);
 		switch (prepared_unlinked_query(&c->ps, msg, out)) {
 		case PREPARED_FORWARD:
+			query_checked = true;
 			break;
 		case PREPARED_CONSUMED:    /* DEALLOCATE answered without a server */
+			pg_buf_put_bytes(stream_out(&c->stream), out->data, out->len);
 			stream_send_out(&c->stream);
 			return STREAM_CONSUMED;
 		case PREPARED_NEED_BODY:
@@ -681,7 +689,7 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 		return STREAM_STOP;
 	}
 	if (pool_acquire(p, c) != NULL)
-		return on_active_message(c, msg);
+		return on_active_message(c, msg, query_checked);
 	return c->state == CLIENT_ST_CLOSED ? STREAM_STOP : STREAM_PAUSE;
 }
 
@@ -707,7 +715,7 @@ static enum stream_verdict client_on_message(void *owner, struct stream *st, con
 	case CLIENT_ST_IDLE:
 		return on_idle_message(c, msg);
 	case CLIENT_ST_ACTIVE:
-		return on_active_message(c, msg);
+		return on_active_message(c, msg, false);
 	case CLIENT_ST_TLS_HANDSHAKE:   /* the stream handles nothing meanwhile */
 	case CLIENT_ST_WELCOME:
 	case CLIENT_ST_WAITING:

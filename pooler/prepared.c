@@ -332,7 +332,7 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 	struct pg_reader r;
 	const char *query;
 	char name[PS_SQL_NAME_MAX + 1];
-	if (plain_query(ps->queue.set != NULL, msg)) {
+	if (io->query_checked || plain_query(ps->queue.set != NULL, msg)) {
 		(void)ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
 		return PREPARED_FORWARD;
 	}

@@ -66,6 +66,8 @@ struct prepared_io {
 	struct pg_buf *client_out;    /* corral's bytes for the client */
 	enum pg_tx_status status;     /* the server's status at its last ReadyForQuery */
 	struct ps_counters *counters;
+	bool query_checked;           /* a Query prepared_unlinked_query let through
+				       * (its answer would be the same): not read again */
 };
 
 enum prepared_verdict {

@@ -513,7 +513,7 @@ static struct pg_frame client_msg(const char *spec)
 static int client_step(struct world *w, int at, const char *spec)
 {
 	struct prepared_server *ps = &w->servers[at];
-	struct prepared_io io = { &w->to_server, &w->to_client, w->status[at], &w->counters };
+	struct prepared_io io = { &w->to_server, &w->to_client, w->status[at], &w->counters, false };
 	struct pg_frame f = client_msg(spec);
 	struct pg_frame header = f;
 	header.body = NULL;
