@@ -381,6 +381,10 @@ void stream_resume(struct stream *s)
 	s->paused = false;
 	if (!s->blocked)
 		set_reading(s, true);
+	/* Nothing buffered (the usual case when a server is released): no
+	 * message to handle, nothing pending to send, no hook due. */
+	if (s->in == NULL && !s->flushed_hook && !s->in_process)
+		return;
 	process(s);
 }
 
