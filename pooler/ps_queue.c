@@ -235,8 +235,12 @@ bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e)
 
 bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind)
 {
-	if (q->state != PS_QUEUE_READY || kind == PS_KIND_SYNC)
+	if (q->state != PS_QUEUE_READY)
 		return ps_queue_push(q, &(struct ps_entry){ .kind = kind, .action = PS_ACT_FORWARD });
+	if (kind == PS_KIND_SYNC) {   /* as ps_queue_push: the open segment closes */
+		q->spec_closed += q->spec_open;
+		q->spec_open = 0;
+	}
 	if (q->len == q->cap)
 		grow(q);
 	struct ps_entry *e = at(q, q->len++);
