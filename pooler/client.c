@@ -532,7 +532,8 @@ static bool tls_required(const struct client *c)
 	       c->stream.tls != STREAM_TLS_ON;
 }
 
-static enum stream_verdict on_startup_packet(struct client *c, const struct pg_frame *msg)
+static enum stream_verdict __attribute__((cold, noinline))
+on_startup_packet(struct client *c, const struct pg_frame *msg)
 {
 	struct pg_startup st;
 	struct pg_reader r;
@@ -653,7 +654,10 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 	return v;
 }
 
-static enum stream_verdict on_idle_message(struct client *c, const struct pg_frame *msg)
+/* Not inlined into client_on_message: its frame would be paid by every
+ * message of an active client. */
+static enum stream_verdict __attribute__((noinline))
+on_idle_message(struct client *c, const struct pg_frame *msg)
 {
 	struct pool *p = c->pool;
 	if (msg->type == PG_FE_TERMINATE) {
@@ -693,25 +697,35 @@ static enum stream_verdict on_idle_message(struct client *c, const struct pg_fra
 	return c->state == CLIENT_ST_CLOSED ? STREAM_STOP : STREAM_PAUSE;
 }
 
+/* The client's answer in the password or SASL exchange. Cold: kept out
+ * of the dispatcher below. */
+static enum stream_verdict __attribute__((cold, noinline))
+on_auth_message(struct client *c, const struct pg_frame *msg)
+{
+	if (c->lookup)
+		return STREAM_PAUSE;  /* nothing was asked of it yet */
+	if (msg->body_len > CLIENT_AUTH_MESSAGE_MAX) {
+		client_fatal(c, "08P01", "authentication message too long (%zu bytes)", msg->body_len);
+		return STREAM_STOP;
+	}
+	if (msg->body == NULL)
+		return STREAM_NEED_BODY;
+	struct client_auth_error err;
+	enum client_auth_result r = client_auth_step(c->auth, msg, stream_out(&c->stream), &err);
+	return auth_result(c, r, &err);
+}
+
+/* A dispatcher only (each state's handler is a function of its own), so
+ * that the message of an active client, the commonest by far, costs a
+ * jump here. */
 static enum stream_verdict client_on_message(void *owner, struct stream *st, const struct pg_frame *msg)
 {
 	struct client *c = owner;
 	switch (c->state) {
 	case CLIENT_ST_LOGIN:
 		return on_startup_packet(c, msg);
-	case CLIENT_ST_AUTH: {
-		if (c->lookup)
-			return STREAM_PAUSE;  /* nothing was asked of it yet */
-		if (msg->body_len > CLIENT_AUTH_MESSAGE_MAX) {
-			client_fatal(c, "08P01", "authentication message too long (%zu bytes)", msg->body_len);
-			return STREAM_STOP;
-		}
-		if (msg->body == NULL)
-			return STREAM_NEED_BODY;
-		struct client_auth_error err;
-		enum client_auth_result r = client_auth_step(c->auth, msg, stream_out(&c->stream), &err);
-		return auth_result(c, r, &err);
-	}
+	case CLIENT_ST_AUTH:
+		return on_auth_message(c, msg);
 	case CLIENT_ST_IDLE:
 		return on_idle_message(c, msg);
 	case CLIENT_ST_ACTIVE:
