@@ -190,10 +190,12 @@ static void free_timer(struct client *c)
 void client_rearm_timer(struct client *c)
 {
 	const struct pool_config *pc = &c->pool->cfg;
-	/* The common case, by far: no timeout for an active client, none
-	 * running (the timer calls below would all be no-ops). */
-	if (c->state == CLIENT_ST_ACTIVE && !c->timer_armed && pc->query_timeout_us <= 0 &&
-	    pc->idle_transaction_timeout_us <= 0 && pc->client_idle_timeout_us <= 0)
+	/* The common cases, by far: no timeout for an active or idle client,
+	 * none running (the timer calls below would all be no-ops). */
+	if (!c->timer_armed && pc->client_idle_timeout_us <= 0 &&
+	    (c->state == CLIENT_ST_IDLE ||
+	     (c->state == CLIENT_ST_ACTIVE && pc->query_timeout_us <= 0 &&
+	      pc->idle_transaction_timeout_us <= 0)))
 		return;
 	switch (c->state) {
 	case CLIENT_ST_IDLE:
