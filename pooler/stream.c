@@ -298,29 +298,37 @@ static bool handle_startup(struct stream *s, uint32_t off, uint32_t avail)
 	return apply_verdict(s, v, off, total, avail);
 }
 
+/* A typed message's length out of range: the reader says why. */
+static void bad_length(struct stream *s, const uint8_t *p, uint32_t avail)
+{
+	struct pg_reader r;
+	struct pg_frame bad;
+	pg_reader_init(&r, p, avail);
+	fail(s, -1, pg_frame_peek_header(&r, s->env->max_packet_size, &bad) != PG_OK
+			    ? r.err_reason : "message length out of range");
+}
+
 /* Decide about one typed message at absolute offset off with avail bytes
- * from there. The header is decoded here, not through a pg_reader: this
- * runs for every message corral forwards; a bad length goes to
- * pg_frame_read_header for its reason. Returns false to stop handling. */
+ * from there. The header is decoded without a reader
+ * (pg_frame_decode_header): this runs for every message corral forwards.
+ * Returns false to stop handling. */
 static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 {
 	if (s->startup)
 		return handle_startup(s, off, avail);
-	if (avail < PG_HEADER_SIZE)
-		return false;
 	const uint8_t *p = s->in->data + off;
-	uint32_t len = pg_load_u32(p + 1);
-	if (len < PG_FRAME_TYPED_MIN_LEN || len > s->env->max_packet_size) {
-		struct pg_reader r;
-		struct pg_frame bad;
-		pg_reader_init(&r, p, avail);
-		fail(s, -1, pg_frame_read_header(&r, s->env->max_packet_size, &bad) != PG_OK
-				    ? r.err_reason : "message length out of range");
+	struct pg_frame f;
+	switch (pg_frame_decode_header(p, avail, s->env->max_packet_size, &f)) {
+	case PG_OK:
+		break;
+	case PG_ERR_LENGTH:
+		bad_length(s, p, avail);
 		return false;
+	default:
+		return false;   /* the header is not all here yet */
 	}
-	uint32_t total = len + 1;
-	struct pg_frame f = { .type = p[0], .len = len, .body_len = len - PG_FRAME_TYPED_MIN_LEN,
-			      .body = avail >= total ? p + PG_HEADER_SIZE : NULL };
+	uint32_t total = f.len + 1;
+	f.body = avail >= total ? p + PG_HEADER_SIZE : NULL;
 	enum stream_verdict v;
 	if (s->pass != NULL && f.type < 128 && s->pass[f.type])
 		v = STREAM_FORWARD;   /* the owner said it needs nothing of these */

@@ -120,7 +120,7 @@ enum pg_result pg_backend_read_ready_for_query(const struct pg_frame *f, struct 
 	uint8_t s;
 	PG_WIRE_TRY(pg_wire_open(r, f, PG_BE_READY_FOR_QUERY));
 	PG_WIRE_TRY(pg_wire_u8(r, &s));
-	if (s != PG_TX_IDLE && s != PG_TX_IN_BLOCK && s != PG_TX_FAILED)
+	if (!pg_backend_tx_status_valid(s))
 		return pg_reader_fail(r, PG_ERR_FORMAT, "transaction status is not I, T or E", 0);
 	*status = (enum pg_tx_status)s;
 	return pg_wire_end(r);

@@ -174,12 +174,18 @@ enum pg_result pg_backend_read_backend_key_data(const struct pg_frame *f, struct
 enum pg_result pg_backend_read_ready_for_query(const struct pg_frame *f, struct pg_reader *r,
 					       enum pg_tx_status *status)
 	__attribute__((warn_unused_result));
+/* Whether s is a transaction status a ReadyForQuery may carry. */
+static inline bool pg_backend_tx_status_valid(uint8_t s)
+{
+	return s == PG_TX_IDLE || s == PG_TX_IN_BLOCK || s == PG_TX_FAILED;
+}
+
 /* The same check without a reader, for the proxy's hot path: the status
  * of a whole 'Z' (f->body set), or 0 when it is malformed. */
 static inline uint8_t pg_backend_ready_status(const struct pg_frame *f)
 {
 	uint8_t s = f->type == PG_BE_READY_FOR_QUERY && f->body_len == 1 ? f->body[0] : 0;
-	return s == PG_TX_IDLE || s == PG_TX_IN_BLOCK || s == PG_TX_FAILED ? s : 0;
+	return pg_backend_tx_status_valid(s) ? s : 0;
 }
 /* 'E' and 'N' respectively; the terminating zero byte is required. */
 enum pg_result pg_backend_read_error(const struct pg_frame *f, struct pg_reader *r,

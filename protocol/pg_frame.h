@@ -54,21 +54,34 @@ static inline enum pg_result pg_frame_check_len(struct pg_reader *r, uint32_t le
  * PG_OK: out->type, out->len, out->body_len set (out->body untouched).
  * PG_NEED_MORE: fewer than PG_HEADER_SIZE bytes. PG_ERR_LENGTH: see
  * pg_frame_check_len, offset of the length field. */
-static inline enum pg_result pg_frame_peek_header(struct pg_reader *r, uint32_t max_len,
-						  struct pg_frame *out)
+/* The typed header at p (avail bytes there), without a reader, for the
+ * proxy's per-message loop. PG_OK: out->type, out->len, out->body_len set
+ * (out->body untouched). PG_NEED_MORE: fewer than PG_HEADER_SIZE bytes.
+ * PG_ERR_LENGTH: the length is out of range; pg_frame_peek_header over
+ * the same bytes says why. */
+static inline enum pg_result pg_frame_decode_header(const uint8_t *p, size_t avail,
+						    uint32_t max_len, struct pg_frame *out)
 {
-	if (pg_reader_remaining(r) < PG_HEADER_SIZE)
+	if (avail < PG_HEADER_SIZE)
 		return PG_NEED_MORE;
-	const uint8_t *p = r->data + r->pos;
 	uint32_t len = pg_load_u32(p + 1);
-	enum pg_result res = pg_frame_check_len(r, len, PG_FRAME_TYPED_MIN_LEN, max_len, r->pos + 1,
-						"message length below 4");
-	if (res != PG_OK)
-		return res;
+	if (len < PG_FRAME_TYPED_MIN_LEN || len > max_len)
+		return PG_ERR_LENGTH;
 	out->type = p[0];
 	out->len = len;
 	out->body_len = (size_t)len - PG_FRAME_TYPED_MIN_LEN;
 	return PG_OK;
+}
+
+static inline enum pg_result pg_frame_peek_header(struct pg_reader *r, uint32_t max_len,
+						  struct pg_frame *out)
+{
+	const uint8_t *p = r->data + r->pos;
+	enum pg_result res = pg_frame_decode_header(p, pg_reader_remaining(r), max_len, out);
+	if (res != PG_ERR_LENGTH)
+		return res;
+	return pg_frame_check_len(r, pg_load_u32(p + 1), PG_FRAME_TYPED_MIN_LEN, max_len,
+				  r->pos + 1, "message length below 4");
 }
 
 /* Reads one typed message header (5 bytes) without needing its body, for

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg_test.h"
 #include "pooler/intern.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -85,9 +86,5 @@ int main(void)
 	tcase_add_test(tc, test_references);
 	tcase_add_test(tc, test_grow);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return msg_run_suite(s);
 }

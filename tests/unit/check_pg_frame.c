@@ -259,6 +259,11 @@ START_TEST(test_bad_length_header)
 	ck_assert_pstr_eq(r.err_reason, v->reason);
 	ck_assert_uint_eq(r.err_offset, v->offset);
 	ck_assert_uint_eq(r.pos, 0);
+	/* The reader-less decoder too, and it waits for a whole header. */
+	const uint8_t *bytes = (const uint8_t *)v->bytes;
+	ck_assert_int_eq(pg_frame_decode_header(bytes, v->len, v->max_len, &f), PG_ERR_LENGTH);
+	ck_assert_int_eq(pg_frame_decode_header(bytes, PG_HEADER_SIZE - 1, v->max_len, &f),
+			 PG_NEED_MORE);
 }
 END_TEST
 
@@ -277,6 +282,12 @@ START_TEST(test_limit_boundaries)
 	ck_assert_int_eq(pg_frame_read(&r, MAX_LEN, &f), PG_NEED_MORE);
 	ck_assert_int_eq(pg_frame_read_header(&r, MAX_LEN, &f), PG_OK);
 	ck_assert_uint_eq(f.body_len, MAX_LEN - 4);
+
+	ck_assert_int_eq(pg_frame_decode_header(typed, sizeof typed - 1, MAX_LEN, &f), PG_OK);
+	ck_assert_uint_eq(f.type, 'Q');
+	ck_assert_uint_eq(f.body_len, MAX_LEN - 4);
+	ck_assert_int_eq(pg_frame_decode_header(typed, sizeof typed - 1, MAX_LEN - 1, &f),
+			 PG_ERR_LENGTH);
 
 	pg_reader_init(&r, typed_huge, sizeof typed_huge - 1);
 	ck_assert_int_eq(pg_frame_read(&r, UINT32_MAX, &f), PG_NEED_MORE);
