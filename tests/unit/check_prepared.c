@@ -375,6 +375,17 @@ static const struct fstep malformed[] = {
 	{ '?', 0, "q0=0 cp=0 b=0", 0, "", "" }, END,
 };
 
+/* Messages of the unnamed statement decided from their first bytes go
+ * on unread, malformed or not (PostgreSQL refuses the bad ones with an
+ * error and skips to Sync); those that need reading are still refused. */
+static const struct fstep malformed_unnamed[] = {
+	{ 'l', 0, NULL, 0, "", "" },
+	{ 'c', 0, "0Pselect 1", FWD, "", "" }, { '?', 0, "q0=1 cp=1 sp=1", 0, "", "" },
+	{ 'c', 0, "0Pdeallocate s1", BAD, "", "" }, { 'c', 0, "0Bx", BAD, "", "" },
+	{ 'c', 0, "0Dx", BAD, "", "" }, { '?', 0, "q0=1 cp=1 b=0", 0, "", "" },
+	{ 's', 0, "E 08P01", F, "", "" }, { '?', 0, "q0=0", 0, "", "" }, END,
+};
+
 static const struct {
 	const char *name;
 	const struct fstep *steps;
@@ -396,6 +407,7 @@ static const struct {
 	{ "DEALLOCATE as the unnamed statement, failing", extended_deallocate_fails },
 	{ "budget", budget },
 	{ "unnamed", unnamed },
+	{ "malformed, unnamed", malformed_unnamed },
 	{ "copy", copy_data },
 	{ "skipping", skipping },
 	{ "unlinked", unlinked },
@@ -482,8 +494,10 @@ static void put_bind_spec(struct pg_buf *b, const char *spec)
 }
 
 /* The client message `spec` names: "P ...", "B stmt [portal]", "D S name",
- * "C P name", "Q text", "E [portal]", a lone type letter (S H F c f d), or "!" and a
- * type letter followed by a raw (malformed) body. */
+ * "C P name", "Q text", "E [portal]", a lone type letter (S H F c f d), "!" and a
+ * type letter followed by a raw (malformed) body, or "0" and a type letter
+ * followed by the rest of a raw body that starts with a NUL byte (an
+ * empty name, then whatever the text says, unterminated). */
 static struct pg_frame client_msg(const char *spec)
 {
 	struct pg_buf b;
@@ -502,6 +516,13 @@ static struct pg_frame client_msg(const char *spec)
 	case 'f': pg_frontend_put_copy_fail(&b, "no"); break;
 	case 'd': pg_frontend_put_copy_data(&b, "1\n", 2); break;
 	case '!': ps_test_put_raw(&b, (uint8_t)spec[1], spec + 2); break;
+	case '0': {
+		size_t at = pg_buf_begin_msg(&b, (uint8_t)spec[1]);
+		pg_buf_put_u8(&b, 0);
+		pg_buf_put_bytes(&b, spec + 2, strlen(spec + 2));
+		pg_buf_end_msg(&b, at);
+		break;
+	}
 	default: ck_abort_msg("bad client spec %s", spec);
 	}
 	struct pg_frame f = msg_frame_of_buf(&b);
