@@ -16,11 +16,14 @@ set -uo pipefail
 . "${CORRAL_TOP_SRCDIR:?run through make check}/tests/integration/it_app_lib.sh"
 it_app_install_traps
 db_timeout_ms=2000
+# Section 5 needs a request that outlives the test's own slow steps (psql
+# polls under ASan can take seconds): the reload in section 4 raises it.
+drain_db_timeout_ms=60000
 it_app_create_db process || exit 1
 it_app_dir || exit 1
 conf=$IT_APP_DIR/app.conf
-echo 'workers = 2' >"$conf"
-it_app_start_app --config="$conf" --dsn="$(it_app_direct_dsn)" --db-timeout=$db_timeout_ms || exit 1
+printf 'workers = 2\ndb-timeout = %d\n' $db_timeout_ms >"$conf"
+it_app_start_app --config="$conf" --dsn="$(it_app_direct_dsn)" || exit 1
 it_app_start_nginx || exit 1
 out=$IT_APP_DIR/body
 
@@ -123,9 +126,11 @@ old=$(workers)
 (for _ in $(seq 1 40); do it_app_status "$IT_APP_URL/db"; sleep 0.05; done) >"$IT_APP_DIR/codes" &
 loop=$!
 sleep 0.5
-echo 'workers = 3' >"$conf"
+printf 'workers = 3\ndb-timeout = %d\n' $drain_db_timeout_ms >"$conf"
 kill -HUP "$IT_APP_PID"
 corral_check "SIGHUP: 3 workers, all new (was $old)" it_app_until 15 workers_are 3 "$old"
+corral_check "... and the new db-timeout" \
+	grep -q "reload: 3 workers, db-timeout $drain_db_timeout_ms ms" "$APP_STACK_LOG"
 wait "$loop"
 corral_expect "requests during the reload are all 200" "40 200" \
 	"$(sort "$IT_APP_DIR/codes" | uniq -c | xargs)"
@@ -136,10 +141,10 @@ corral_check "a bad settings file is refused, with file:line" it_app_until 10 \
 	grep -q "reload failed, the running settings stay: $conf:1: workers" "$APP_STACK_LOG"
 corral_expect "... and the workers stay" "$old" "$(workers)"
 
-# 5. SIGTERM drains: the request in hand completes. db-timeout must not
-# run out meanwhile, so the lock is released at once after the signal.
+# 5. SIGTERM drains: the request in hand completes. db-timeout (raised by
+# the reload in section 4) must not run out meanwhile.
 corral_check "a client locks world again" lock_world
-curl -s -m 30 -o "$out" -w '%{http_code}' "$IT_APP_URL/updates?queries=1" >"$out.code" &
+curl -s -m 90 -o "$out" -w '%{http_code}' "$IT_APP_URL/updates?queries=1" >"$out.code" &
 request=$!
 corral_check "an /updates request waits on the lock" it_app_until 10 app_waits_on_lock
 kill -TERM "$IT_APP_PID"
