@@ -30,24 +30,33 @@
 /* Free buffers kept for reuse: enough for a burst, bounded for memory. */
 #define IOBUF_MAX_FREE 1024
 
-uint64_t corral_now_us(void)
+struct corral_clock corral_clock;
+
+static uint64_t read_clock_us(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t corral_clock_read_mono(void)
+{
+	corral_clock.mono_us = read_clock_us(CLOCK_MONOTONIC);
+	corral_clock.have_mono = true;
+	return corral_clock.mono_us;
+}
+
+uint64_t corral_clock_read_wall(void)
+{
+	corral_clock.wall_us = read_clock_us(CLOCK_REALTIME);
+	corral_clock.have_wall = true;
+	return corral_clock.wall_us;
 }
 
 void corral_event_add_us(struct event *ev, uint64_t us)
 {
 	struct timeval tv = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) };
 	event_add(ev, &tv);
-}
-
-uint64_t corral_wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* Point the log sink at what the command line and cfg ask for. */
@@ -380,11 +389,17 @@ int corral_run(struct corral *c)
 {
 	log_info("corral %s ready: %zu database%s configured, pid %d", PACKAGE_VERSION,
 		 c->cfg->database_count, c->cfg->database_count == 1 ? "" : "s", (int)getpid());
-	if (event_base_dispatch(c->base) == -1) {
-		log_error("event loop failed");
-		return 1;
+	/* One turn at a time, so that each starts with a fresh clock. */
+	for (;;) {
+		corral_clock_tick();
+		int rc = event_base_loop(c->base, EVLOOP_ONCE);
+		if (rc == -1) {
+			log_error("event loop failed");
+			return 1;
+		}
+		if (rc == 1 || event_base_got_break(c->base) || event_base_got_exit(c->base))
+			return 0;
 	}
-	return 0;
 }
 
 /* Close every connection (clients first, so servers see them leave). */
