@@ -190,12 +190,9 @@ static void free_timer(struct client *c)
 void client_rearm_timer(struct client *c)
 {
 	const struct pool_config *pc = &c->pool->cfg;
-	/* The common cases, by far: no timeout for an active or idle client,
+	/* The common case, by far: no timeout for an active or idle client,
 	 * none running (the timer calls below would all be no-ops). */
-	if (!c->timer_armed && pc->client_idle_timeout_us <= 0 &&
-	    (c->state == CLIENT_ST_IDLE ||
-	     (c->state == CLIENT_ST_ACTIVE && pc->query_timeout_us <= 0 &&
-	      pc->idle_transaction_timeout_us <= 0)))
+	if (!c->timer_armed && pc->client_timers_off && c->state != CLIENT_ST_WAITING)
 		return;
 	switch (c->state) {
 	case CLIENT_ST_IDLE:
@@ -630,6 +627,7 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 	switch (msg->type) {
 	case PG_FE_SYNC:
 		s->extended_open = false;
+		server_update_pass(s);  /* the replies up to it may now be counted */
 		break;
 	case PG_FE_PARSE:
 	case PG_FE_BIND:
@@ -643,15 +641,16 @@ static enum stream_verdict on_active_message(struct client *c, const struct pg_f
 		break;
 	}
 	if (was_quiet && server_busy(s)) {
-		/* A query starts: its statistics, and query_timeout runs. Its
-		 * rows go by the server's handler unseen, but not those of a
-		 * query of corral's own still running before it. */
+		/* A query starts: its statistics, and query_timeout runs. A
+		 * simple Query's rows go by the server's handler unseen (but
+		 * not those of a query of corral's own still running before
+		 * it); the extended protocol's replies, from its Sync on. */
 		s->query_start_us = corral_wall_us();
 		if (s->tx_status == PG_TX_IDLE)
 			s->xact_start_us = s->query_start_us;
 		client_rearm_timer(c);
-		if (s->swallow == 0)
-			s->stream.pass = ps_queue_pass_through(&s->ps.queue);
+		if (msg->type == PG_FE_QUERY)
+			server_update_pass(s);
 	}
 	return v;
 }

@@ -65,6 +65,8 @@ static void resolve_config(struct pool_config *pc, const struct cfg *cfg,
 						     s->idle_transaction_timeout);
 	pc->client_idle_timeout_us = seconds_or(u ? u->client_idle_timeout : -1,
 						s->client_idle_timeout);
+	pc->client_timers_off = pc->query_timeout_us <= 0 && pc->idle_transaction_timeout_us <= 0 &&
+				pc->client_idle_timeout_us <= 0;
 	pc->server_lifetime_us = seconds_or(db->server_lifetime, s->server_lifetime);
 	pc->server_idle_timeout_us = s->server_idle_timeout;
 	pc->server_login_retry_us = s->server_login_retry;

@@ -41,6 +41,8 @@ struct pool_config {
 	int64_t query_timeout_us;
 	int64_t idle_transaction_timeout_us;
 	int64_t client_idle_timeout_us;
+	bool client_timers_off;     /* none of the three above: an idle or active
+				     * client never needs a timer */
 	int64_t server_lifetime_us;
 	int64_t server_idle_timeout_us;
 	int64_t server_login_retry_us;

@@ -54,6 +54,14 @@ static enum step classify(const struct ps_entry *e, uint8_t type)
 	return step;
 }
 
+/* Nothing to release or revert when e is resolved, and its replies go
+ * to the client. */
+static bool plain(const struct ps_entry *e)
+{
+	return e->action == PS_ACT_FORWARD && e->undo == PS_UNDO_NONE &&
+	       e->set_undo == PS_SET_NONE;
+}
+
 /* ---- the ring ---- */
 
 static struct ps_entry *at(const struct ps_queue *q, size_t i)
@@ -213,6 +221,9 @@ bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e)
 {
 	struct ps_entry copy = *e;
 	copy.speculative = false;
+	/* One reply of a type counted_replies counts ends it, and nothing is
+	 * left to do when it does. */
+	copy.countable = copy.kind < PS_KIND_SYNC && plain(&copy);
 	if (q->state == PS_QUEUE_SKIPPING && copy.kind != PS_KIND_SYNC) {
 		revert(q, &copy);          /* the server discards it */
 		return false;
@@ -250,6 +261,7 @@ bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind)
 	e->undo = PS_UNDO_NONE;
 	e->set_undo = PS_SET_NONE;
 	e->speculative = false;
+	e->countable = kind < PS_KIND_SYNC;
 	return true;
 }
 
@@ -433,10 +445,38 @@ static enum ps_verdict fail(struct ps_queue *q, enum pg_tx_status status,
 	return replace ? PS_CONSUMED : PS_FORWARD;
 }
 
-static const bool query_rows[128] = { [PG_BE_ROW_DESCRIPTION] = true, [PG_BE_DATA_ROW] = true };
-static const bool execute_rows[128] = { [PG_BE_DATA_ROW] = true };
+static const uint8_t query_rows[256] = {
+	[PG_BE_ROW_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD,
+};
+static const uint8_t execute_rows[256] = { [PG_BE_DATA_ROW] = PS_PASS_FORWARD };
+/* The replies to countable entries (below): what completes one of them is
+ * counted; a Describe's ParameterDescription and an Execute's rows leave
+ * the head where it is. CommandComplete is left out: its tag may need
+ * reading (DISCARD ALL, DEALLOCATE ALL). */
+static const uint8_t counted_replies[256] = {
+	[PG_BE_PARSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_BIND_COMPLETE] = PS_PASS_COUNT,
+	[PG_BE_CLOSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_ROW_DESCRIPTION] = PS_PASS_COUNT,
+	[PG_BE_NO_DATA] = PS_PASS_COUNT, [PG_BE_EMPTY_QUERY] = PS_PASS_COUNT,
+	[PG_BE_PORTAL_SUSPENDED] = PS_PASS_COUNT, [PG_BE_PARAMETER_DESCRIPTION] = PS_PASS_FORWARD,
+	[PG_BE_DATA_ROW] = PS_PASS_FORWARD,
+};
 
-const bool *ps_queue_pass_through(const struct ps_queue *q)
+/* Whether every entry ahead of the first Sync is countable (and there is
+ * one): no reply counted can then belong to anything else, as the Sync's
+ * ReadyForQuery is shown before any later entry's reply. */
+static bool head_segment_countable(const struct ps_queue *q)
+{
+	for (size_t i = 0; i < q->len; i++) {
+		const struct ps_entry *e = at(q, i);
+		if (e->kind == PS_KIND_SYNC)
+			return true;
+		if (!e->countable)
+			return false;
+	}
+	return false;
+}
+
+const uint8_t *ps_queue_pass_through(const struct ps_queue *q)
 {
 	if (q->len == 0 || q->state != PS_QUEUE_READY)
 		return NULL;
@@ -445,7 +485,19 @@ const bool *ps_queue_pass_through(const struct ps_queue *q)
 		return NULL;
 	if (head->kind == PS_KIND_QUERY)
 		return query_rows;
+	if (head->countable && head_segment_countable(q))
+		return counted_replies;
 	return head->kind == PS_KIND_EXECUTE ? execute_rows : NULL;
+}
+
+bool ps_queue_answered(struct ps_queue *q, uint32_t n)
+{
+	if (n == 0)
+		return true;
+	if (n >= q->len || !at(q, n - 1)->countable)
+		return false;
+	drop_front(q, n);
+	return true;
 }
 
 /* Every case of a server message for the head: its reply step, the
@@ -475,14 +527,6 @@ match_head(struct ps_queue *q, const struct pg_frame *msg, enum step step,
 		return complete_head(q, msg, status, client_out, replies_after);
 	continue_head(q, type);
 	return head->action == PS_ACT_FORWARD ? PS_FORWARD : PS_CONSUMED;
-}
-
-/* Nothing to release or revert when e is resolved, and its replies go
- * to the client. */
-static bool plain(const struct ps_entry *e)
-{
-	return e->action == PS_ACT_FORWARD && e->undo == PS_UNDO_NONE &&
-	       e->set_undo == PS_SET_NONE;
 }
 
 enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_frame *msg,

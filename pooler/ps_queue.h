@@ -59,7 +59,8 @@
 #include "protocol/pg_buf.h"
 #include "protocol/pg_frame.h"
 
-/* Which message an entry stands for, by the replies it gets. */
+/* Which message an entry stands for, by the replies it gets. The kinds
+ * before PS_KIND_SYNC are the extended-protocol messages one reply ends. */
 enum ps_kind {
 	PS_KIND_PARSE,            /* ParseComplete */
 	PS_KIND_BIND,             /* BindComplete */
@@ -113,6 +114,9 @@ struct ps_entry {
 	uint8_t undo;             /* enum ps_undo */
 	uint8_t set_undo;         /* enum ps_set_undo */
 	bool speculative;         /* set by the queue: undo or set_undo is not NONE */
+	bool countable;           /* set by the queue: a plain message (FORWARD, nothing
+				   * to undo) of a kind before PS_KIND_SYNC, whose
+				   * replies may be counted (ps_queue_pass_through) */
 	struct ps_stmt *stmt;     /* a reference, owned, when set_undo is not NONE */
 	union {
 		struct ps_name *name;           /* NAME_ADDED, NAME_REMOVED */
@@ -209,12 +213,35 @@ enum ps_verdict ps_queue_server_message(struct ps_queue *q, const struct pg_fram
  * gone; the client's names stay, to be prepared again where needed. */
 void ps_queue_own_command_complete(struct ps_queue *q, const struct pg_frame *msg);
 
-/* The server message types (a table indexed by type, below 128) that
- * need nothing of corral while the head stays where it is: the rows of a
- * Query or Execute the client sent, and a Query's row descriptions. NULL
- * when there are none. The caller may forward those unseen (the queue is
- * not told of them), and asks again after each message it shows it. */
-const bool *ps_queue_pass_through(const struct ps_queue *q);
+/* What a pass table (ps_queue_pass_through) says of a server message
+ * type; the values are those of the stream's pass tables (stream.h). */
+enum ps_pass {
+	PS_PASS_SHOW,     /* show it to the queue (ps_queue_server_message) */
+	PS_PASS_FORWARD,  /* forward it; the queue needs nothing of it */
+	PS_PASS_COUNT,    /* forward it and count it: it answers the head, which
+			   * the caller resolves with ps_queue_answered */
+};
+
+/* The server message types (a table of enum ps_pass indexed by type,
+ * 256 entries) the caller may forward without showing them to the queue,
+ * or NULL when there are none: the rows of a Query or Execute the client
+ * sent, and a Query's row descriptions, go by unseen. So do the replies
+ * to the client's own extended-protocol messages up to a Sync, when
+ * nothing of corral's is among them: each message that completes one of
+ * them is counted instead (ParseComplete, BindComplete, CloseComplete,
+ * RowDescription or NoData for a Describe, EmptyQueryResponse or
+ * PortalSuspended for an Execute); an Execute's CommandComplete, the
+ * Sync's ReadyForQuery, errors and COPY are always shown. Before showing
+ * the queue a message, or asking again, the caller hands over the count
+ * with ps_queue_answered. Ask again after each message shown, and after
+ * pushing a Sync. */
+const uint8_t *ps_queue_pass_through(const struct ps_queue *q);
+
+/* n messages the caller forwarded unseen as PS_PASS_COUNT asked each
+ * completed the entry at the head: those entries are resolved (plain ones
+ * hold nothing). False when fewer than n such entries are queued ahead of
+ * a Sync: the server is out of step; close it. */
+bool ps_queue_answered(struct ps_queue *q, uint32_t n) __attribute__((warn_unused_result));
 
 /* Nothing is owed: every message sent has been answered. */
 static inline bool ps_queue_empty(const struct ps_queue *q)

@@ -432,6 +432,7 @@ struct server *server_open(struct pool *p, char *why, size_t why_size)
 		free(s);
 		return NULL;
 	}
+	s->stream.keep_in = true;   /* few, and busy: no buffer traffic per reply */
 	s->id = ++corral->next_id;
 	s->pool = p;
 	prepared_server_init(&s->ps, corral->prepared,
@@ -699,6 +700,26 @@ static enum stream_verdict on_reply_consumed(struct server *s, const struct pg_f
 	return s->state == SERVER_ST_CLOSED ? STREAM_STOP : STREAM_DISCARD;
 }
 
+_Static_assert(PS_PASS_SHOW == (int)STREAM_PASS_SHOW && PS_PASS_FORWARD == (int)STREAM_PASS_FORWARD &&
+	       PS_PASS_COUNT == (int)STREAM_PASS_COUNT,
+	       "the queue's pass tables are the stream's");
+
+static const char reply_to_nothing[] =
+	"protocol violation from server: a reply to nothing that was sent";
+
+/* The replies the stream forwarded unseen and counted (server_update_pass)
+ * resolve their queue entries. False when they were more than the server
+ * owed: it is closed. */
+static bool take_passed_answers(struct server *s)
+{
+	uint32_t n = s->stream.pass_counted;
+	s->stream.pass_counted = 0;
+	if (ps_queue_answered(&s->ps.queue, n))
+		return true;
+	server_close(s, reply_to_nothing);
+	return false;
+}
+
 static enum stream_verdict on_linked_message(struct server *s, const struct pg_frame *msg)
 {
 	if (s->lookup)
@@ -710,6 +731,8 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 	if ((msg->type == PG_BE_READY_FOR_QUERY || msg->type == PG_BE_PARAMETER_STATUS) &&
 	    msg->body == NULL)
 		return STREAM_NEED_BODY;  /* before the queue: it must see each reply once */
+	if (s->stream.pass_counted > 0 && !take_passed_answers(s))
+		return STREAM_STOP;
 	struct corral *corral = s->pool->corral;
 	struct client *c = s->client;
 	enum stream_verdict v = STREAM_STOP;
@@ -719,7 +742,7 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 	case PS_NEED_BODY:
 		return STREAM_NEED_BODY;
 	case PS_UNEXPECTED:
-		server_close(s, "protocol violation from server: a reply to nothing that was sent");
+		server_close(s, reply_to_nothing);
 		return STREAM_STOP;
 	case PS_CONSUMED:
 		v = on_reply_consumed(s, msg);
@@ -730,8 +753,8 @@ static enum stream_verdict on_linked_message(struct server *s, const struct pg_f
 	}
 	if (v == STREAM_STOP)
 		return v;
-	if (s->client == c)   /* still linked: rows the new head gets go by unseen */
-		s->stream.pass = ps_queue_pass_through(&s->ps.queue);
+	if (s->client == c)   /* still linked: the new head's replies may go by unseen */
+		server_update_pass(s);
 	if (c->ps_wait && c->server == s && !ps_queue_must_wait(&s->ps.queue)) {
 		c->ps_wait = false;
 		stream_resume(&c->stream);

@@ -101,6 +101,16 @@ static inline bool server_busy(const struct server *s)
 	return !ps_queue_empty(&s->ps.queue);
 }
 
+/* The reply queue changed (a query started, a Sync was sent, a reply
+ * was matched): which of s's messages its stream now forwards to the
+ * client unseen (ps_queue_pass_through). Only while no query of corral's
+ * own is running on s. */
+static inline void server_update_pass(struct server *s)
+{
+	if (s->swallow == 0)
+		s->stream.pass = ps_queue_pass_through(&s->ps.queue);
+}
+
 /* Whether s has been idle longer than server_check_delay and must run
  * server_check_query before a client gets it. */
 bool server_needs_check(const struct server *s);

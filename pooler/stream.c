@@ -137,13 +137,23 @@ static void drop_range(struct stream *s, uint32_t off, uint32_t len)
 }
 
 /* Give the buffer back when nothing is left in it: an idle connection
- * holds no buffer. */
-static void release_if_empty(struct stream *s)
+ * holds no buffer. One that keeps it (keep_in) reads into it from the
+ * front again, unless it is a large one-off. */
+static void give_back_empty(struct stream *s)
 {
-	if (s->in && iobuf_used(s->in) == 0) {
-		iobuf_put(s->env->buffers, s->in);
-		s->in = NULL;
+	struct iobuf *b = s->in;
+	if (s->keep_in && b->cap == s->env->buffers->size) {
+		b->start = b->end = 0;
+		return;
 	}
+	iobuf_put(s->env->buffers, b);
+	s->in = NULL;
+}
+
+static inline void release_if_empty(struct stream *s)
+{
+	if (s->in && iobuf_used(s->in) == 0)
+		give_back_empty(s);
 }
 
 /* A failed read or write, or a protocol violation: the owner closes. */
@@ -165,21 +175,23 @@ static enum send_result send_some(struct stream *dst, const uint8_t *p, size_t l
 {
 	if (dst->ssl)
 		return tls_send_some(dst, p, len, sent);
-	*sent = 0;
-	while (*sent < len) {
-		ssize_t n = send(dst->fd, p + *sent, len - *sent, MSG_NOSIGNAL);
+	size_t done = 0;   /* a local, not *sent: send() cannot clobber it */
+	while (done < len) {
+		ssize_t n = send(dst->fd, p + done, len - done, MSG_NOSIGNAL);
 		if (n > 0) {
-			*sent += (size_t)n;
+			done += (size_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
+		*sent = done;
 		return SEND_FAILED;
 	}
-	dst->bytes_out += *sent;
-	return *sent == len ? SEND_DONE : SEND_BLOCKED;
+	*sent = done;
+	dst->bytes_out += done;
+	return done == len ? SEND_DONE : SEND_BLOCKED;
 }
 
 /* Send dst's own queued output. SEND_FAILED has already told dst's owner. */
@@ -233,25 +245,31 @@ static enum send_result flush_pending(struct stream *s)
 	return r;
 }
 
-/* Apply the handler's verdict v on the message at absolute offset off,
- * total bytes long, of which avail are buffered. Returns false to stop
- * handling (need bytes, paused, closed). */
-static inline bool apply_verdict(struct stream *s, enum stream_verdict v, uint32_t off,
-				 uint32_t total, uint32_t avail)
+/* Forward the message at the handled edge, total bytes long, of which
+ * avail are buffered: those join the pending bytes, the rest of its body
+ * follows them as it arrives. */
+static inline void forward(struct stream *s, uint32_t total, uint32_t avail)
+{
+	if (total <= avail) {
+		s->pending += total;
+		return;
+	}
+	s->pending += avail;
+	s->body_left = total - avail;
+	s->body_forwarded = true;
+}
+
+/* Apply the handler's verdict v, other than the forwarding ones, on the
+ * message at absolute offset off, total bytes long, of which avail are
+ * buffered. Returns false to stop handling (need bytes, paused, closed). */
+static bool apply_verdict(struct stream *s, enum stream_verdict v, uint32_t off,
+			  uint32_t total, uint32_t avail)
 {
 	uint32_t here = total < avail ? total : avail;
 	switch (v) {
 	case STREAM_FORWARD:
 	case STREAM_FORWARD_LAST:
-		s->pending += here;
-		s->body_left = total - here;
-		s->body_forwarded = true;
-		if (v == STREAM_FORWARD_LAST) {
-			s->paused = true;
-			s->flushed_hook = true;
-			return false;
-		}
-		return true;
+		break;   /* handle_one's */
 	case STREAM_CONSUMED:
 		drop_range(s, off, total);
 		return true;
@@ -309,9 +327,11 @@ static void bad_length(struct stream *s, const uint8_t *p, uint32_t avail)
 }
 
 /* Decide about one typed message at absolute offset off with avail bytes
- * from there. The header is decoded without a reader
- * (pg_frame_decode_header): this runs for every message corral forwards.
- * Returns false to stop handling. */
+ * from there. This runs for every message corral forwards, so the header
+ * is decoded without a reader (pg_frame_decode_header), a message the
+ * pass table names goes on without building a frame for the owner, and
+ * the owner's commonest verdict is applied inline. Returns false to stop
+ * handling. */
 static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 {
 	if (s->startup)
@@ -328,34 +348,50 @@ static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 		return false;   /* the header is not all here yet */
 	}
 	uint32_t total = f.len + 1;
+	if (s->pass != NULL) {
+		uint8_t pass = s->pass[f.type];
+		if (pass != STREAM_PASS_SHOW) {   /* the owner needs nothing of it */
+			s->pass_counted += pass == STREAM_PASS_COUNT;
+			forward(s, total, avail);
+			return true;
+		}
+	}
 	f.body = avail >= total ? p + PG_HEADER_SIZE : NULL;
-	enum stream_verdict v;
-	if (s->pass != NULL && f.type < 128 && s->pass[f.type])
-		v = STREAM_FORWARD;   /* the owner said it needs nothing of these */
-	else
-		v = s->ops->on_message(s->owner, s, &f);
-	return apply_verdict(s, v, off, total, avail);
+	enum stream_verdict v = s->ops->on_message(s->owner, s, &f);
+	if (v != STREAM_FORWARD && v != STREAM_FORWARD_LAST)
+		return apply_verdict(s, v, off, total, avail);
+	forward(s, total, avail);
+	if (v == STREAM_FORWARD)
+		return true;
+	s->paused = true;
+	s->flushed_hook = true;
+	return false;
 }
 
-/* Handle buffered messages, then send what was forwarded. */
+/* avail bytes at absolute offset off continue the body of the last
+ * message handled: forward or drop as much of it as is here. */
+static void take_body(struct stream *s, uint32_t off, uint32_t avail)
+{
+	uint32_t n = avail < s->body_left ? avail : s->body_left;
+	if (s->body_forwarded)
+		s->pending += n;
+	else
+		drop_range(s, off, n);
+	s->body_left -= n;
+}
+
+/* Handle buffered messages (a closed stream has no buffer). */
 static void handle_buffered(struct stream *s)
 {
-	while (s->fd != -1 && s->in) {
-		struct iobuf *b = s->in;
+	struct iobuf *b;
+	while ((b = s->in) != NULL) {
 		uint32_t off = b->start + s->pending;
 		uint32_t avail = b->end - off;
-		if (s->body_left > 0) {
-			if (avail == 0)
-				break;
-			uint32_t n = avail < s->body_left ? avail : s->body_left;
-			if (s->body_forwarded)
-				s->pending += n;
-			else
-				drop_range(s, off, n);
-			s->body_left -= n;
-			continue;
-		}
-		if (s->paused || avail == 0 || !handle_one(s, off, avail))
+		if (avail == 0)
+			break;
+		if (s->body_left > 0)
+			take_body(s, off, avail);
+		else if (s->paused || !handle_one(s, off, avail))
 			break;
 	}
 }

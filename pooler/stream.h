@@ -61,6 +61,13 @@ struct stream_ops {
 	void (*on_tls_ready)(void *owner, struct stream *s);
 };
 
+/* What a stream's pass table says of a message type. */
+enum stream_pass {
+	STREAM_PASS_SHOW,     /* call on_message */
+	STREAM_PASS_FORWARD,  /* forward it unseen */
+	STREAM_PASS_COUNT,    /* forward it unseen and count it in pass_counted */
+};
+
 /* Where a stream is with TLS. */
 enum stream_tls {
 	STREAM_TLS_OFF,        /* plain socket (TLS never asked for, or refused) */
@@ -98,11 +105,16 @@ struct stream {
 	bool reprocess;               /* run process() again before leaving it */
 	bool tls_read_on_write;       /* an SSL_read waits for the socket to be writable */
 	bool tls_write_on_read;       /* an SSL_write waits for the socket to be readable */
+	bool keep_in;                 /* set by the owner: keep a standard input buffer while
+				       * empty (a busy connection's: a server's) */
+	uint32_t pass_counted;        /* messages forwarded unseen as STREAM_PASS_COUNT asked,
+				       * since the owner last took the count (and zeroed it) */
 	SSL *ssl;                     /* owned; NULL on a plain socket */
 	struct stream *peer;          /* where forwarded bytes go; NULL when unlinked */
-	const bool *pass;             /* message types (indexed, below 128) forwarded to the
-				       * peer without calling on_message; NULL: none. Set by
-				       * the owner while linked; stream_unlink clears it */
+	const uint8_t *pass;          /* enum stream_pass by message type (256 entries): which
+				       * the stream forwards to the peer without calling
+				       * on_message; NULL: none. Set by the owner while
+				       * linked; stream_unlink clears it */
 	struct stream *waiting_src;   /* a stream whose pending bytes wait on our socket */
 	struct pg_buf out;            /* corral's own bytes for this socket */
 	size_t out_sent;              /* bytes of out already sent */

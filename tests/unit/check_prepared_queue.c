@@ -7,8 +7,12 @@
  * after them, the stand-in error, the retagged Execute of the DEALLOCATE
  * stand-in, FunctionCall, replies nobody asked for.
  * Every server message is first offered without its body: when the queue
- * asks for it, nothing may have changed. (How the queue keeps the client
- * map and server set honest is check_prepared's.) */
+ * asks for it, nothing may have changed. Each script runs twice: showing
+ * the queue every server message, and as the server's stream does, which
+ * forwards what the queue's pass table names unseen and hands over the
+ * replies it counted before the next message it shows; both runs must
+ * give the client the same bytes and leave the same queue. (How the queue
+ * keeps the client map and server set honest is check_prepared's.) */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +317,49 @@ static void check_state(const struct ps_queue *q, const char *want, size_t step)
 	ck_assert_msg(strcmp(got, want) == 0, "step %zu: state %s, want %s", step, got, want);
 }
 
+/* The server's stream, as server.c drives it: the pass table it holds
+ * (asked for again after each message shown, after a Sync is pushed, and
+ * when a simple Query starts on an idle server) and what it counted. */
+struct stream_sim {
+	bool on;
+	const uint8_t *pass;
+	uint32_t counted;
+};
+
+static void sim_hand_over(struct ps_queue *q, struct stream_sim *sim)
+{
+	ck_assert_msg(ps_queue_answered(q, sim->counted), "%u counted replies refused",
+		      sim->counted);
+	sim->counted = 0;
+}
+
+static void sim_pushed(const struct ps_queue *q, struct stream_sim *sim, enum ps_kind kind,
+		       size_t len_before)
+{
+	if (sim->on && (kind == PS_KIND_SYNC || (kind == PS_KIND_QUERY && len_before == 0)))
+		sim->pass = ps_queue_pass_through(q);
+}
+
+/* A server message through the stream: unseen when the pass table says
+ * so. A reply the queue would refuse (out of step) then goes by unseen
+ * too: that check is the shown path's only. */
+static enum ps_verdict sim_server(struct ps_queue *q, struct stream_sim *sim, const char *spec,
+				  struct pg_buf *out, int want)
+{
+	uint8_t type = (uint8_t)spec[0];
+	if (sim->on && sim->pass && sim->pass[type] != PS_PASS_SHOW) {
+		if (want == PS_UNEXPECTED)
+			return PS_UNEXPECTED;
+		sim->counted += sim->pass[type] == PS_PASS_COUNT;
+		return PS_FORWARD;
+	}
+	sim_hand_over(q, sim);
+	enum ps_verdict v = server(q, spec, out);
+	if (sim->on)
+		sim->pass = ps_queue_pass_through(q);
+	return v;
+}
+
 START_TEST(test_script)
 {
 	static const struct ps_hash_key key = { 3, 4 };
@@ -322,27 +369,34 @@ START_TEST(test_script)
 	struct pg_buf out;
 	pg_buf_init(&out);
 	struct msg_text t;
-	const struct qstep *steps = scripts[_i].steps;
+	size_t script = (size_t)_i % N(scripts);
+	struct stream_sim sim = { .on = (size_t)_i >= N(scripts) };
+	const char *name = scripts[script].name, *run = sim.on ? "through the stream" : "shown all";
+	const struct qstep *steps = scripts[script].steps;
 	for (size_t i = 0; steps[i].op; i++) {
 		const struct qstep *s = &steps[i];
 		pg_buf_reset(&out);
 		int got = 0;
 		if (s->op == 'p') {
 			struct ps_entry e = entry_of(s->arg);
+			size_t len = q.len;
 			got = ps_queue_push(&q, &e);
 			ps_queue_put_replies(&q, &out, PG_TX_IDLE);
+			sim_pushed(&q, &sim, e.kind, len);
 		} else if (s->op == 's') {
-			got = server(&q, s->arg, &out);
+			got = sim_server(&q, &sim, s->arg, &out, s->want);
 		} else if (s->op == 'c') {
 			ps_queue_copy_end(&q);
 		} else {
+			sim_hand_over(&q, &sim);
 			check_state(&q, s->arg, i);
 		}
-		ck_assert_msg(got == s->want, "%s, step %zu (%c %s): got %d, want %d", scripts[_i].name,
+		ck_assert_msg(got == s->want, "%s, %s, step %zu (%c %s): got %d, want %d", name, run,
 			      i, s->op, s->arg ? s->arg : "", got, s->want);
 		ps_test_render(&t, &out, false);
-		ck_assert_msg(strcmp(t.s, s->out) == 0, "%s, step %zu (%c %s): client got '%s', want '%s'",
-			      scripts[_i].name, i, s->op, s->arg ? s->arg : "", t.s, s->out);
+		ck_assert_msg(strcmp(t.s, s->out) == 0,
+			      "%s, %s, step %zu (%c %s): client got '%s', want '%s'", name, run, i,
+			      s->op, s->arg ? s->arg : "", t.s, s->out);
 	}
 	ps_queue_fini(&q);
 	ck_assert_uint_eq(q.len, 0);
@@ -351,11 +405,71 @@ START_TEST(test_script)
 }
 END_TEST
 
+static const uint8_t *pass_after(struct ps_queue *q, const char *const *specs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ps_entry e = entry_of(specs[i]);
+		ck_assert(ps_queue_push(q, &e));
+	}
+	return ps_queue_pass_through(q);
+}
+
+/* Which replies go by unseen, and which are counted, for which queues. */
+START_TEST(test_pass_tables)
+{
+	static const struct ps_hash_key key = { 3, 4 };
+	struct ps_registry *reg = ps_registry_new(&key);
+	struct ps_queue q;
+	ps_queue_init(&q, reg, NULL);
+
+	static const char *const segment[] = { "P>", "B>", "d>", "p>", "E>", "S>", "Q>" };
+	const uint8_t *pass = pass_after(&q, segment, N(segment));
+	ck_assert_ptr_nonnull(pass);
+	for (const char *t = "123Tns"; *t; t++)
+		ck_assert_msg(pass[(uint8_t)*t] == PS_PASS_COUNT, "%c is counted", *t);
+	for (const char *t = "tD"; *t; t++)
+		ck_assert_msg(pass[(uint8_t)*t] == PS_PASS_FORWARD, "%c goes by uncounted", *t);
+	for (const char *t = "CZEGHWdcNSAV"; *t; t++)
+		ck_assert_msg(pass[(uint8_t)*t] == PS_PASS_SHOW, "%c is shown", *t);
+	ck_assert(!ps_queue_answered(&q, 6));   /* the Sync is not answered so */
+	ck_assert(ps_queue_answered(&q, 4));
+	check_state(&q, "R3", 0);
+	ck_assert_ptr_eq(ps_queue_pass_through(&q), pass);   /* the Execute's rows, counted */
+	ck_assert(ps_queue_answered(&q, 1));
+	ck_assert_ptr_null(ps_queue_pass_through(&q));       /* the Sync: Z is shown */
+	ck_assert(!ps_queue_answered(&q, 1));
+	ps_queue_fini(&q);
+
+	/* Nothing counted ahead of something of corral's, or of a Query, or
+	 * without a Sync queued: an Execute's rows still go by. */
+	static const char *const swallowed[] = { "E>", "P-", "B>", "S>" };
+	static const char *const query[] = { "E>", "Q>", "S>" };
+	static const char *const open[] = { "B>", "E>" };
+	const char *const *cases[] = { swallowed, query, open };
+	size_t sizes[] = { N(swallowed), N(query), N(open) };
+	for (size_t i = 0; i < N(cases); i++) {
+		ps_queue_init(&q, reg, NULL);
+		pass = pass_after(&q, cases[i], sizes[i]);
+		ck_assert_msg(pass == NULL || pass[PG_BE_BIND_COMPLETE] == PS_PASS_SHOW, "case %zu", i);
+		ck_assert_msg(i == 2 || pass[PG_BE_DATA_ROW] == PS_PASS_FORWARD, "case %zu", i);
+		ps_queue_fini(&q);
+	}
+	/* A Query's rows and row description go by uncounted. */
+	ps_queue_init(&q, reg, NULL);
+	pass = pass_after(&q, query + 1, 1);
+	ck_assert(pass[PG_BE_ROW_DESCRIPTION] == PS_PASS_FORWARD && pass[PG_BE_DATA_ROW] == PS_PASS_FORWARD);
+	ck_assert(pass[PG_BE_COMMAND_COMPLETE] == PS_PASS_SHOW);
+	ps_queue_fini(&q);
+	ps_registry_free(reg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("prepared_queue");
 	TCase *tc = tcase_create("core");
-	tcase_add_loop_test(tc, test_script, 0, N(scripts));
+	tcase_add_loop_test(tc, test_script, 0, 2 * (int)N(scripts));
+	tcase_add_test(tc, test_pass_tables);
 	suite_add_tcase(s, tc);
 	return msg_run_suite(s);
 }
