@@ -448,6 +448,11 @@ static enum ps_verdict fail(struct ps_queue *q, enum pg_tx_status status,
 static const uint8_t query_rows[256] = {
 	[PG_BE_ROW_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD,
 };
+/* The same, and CommandComplete, when its tag needs no reading. */
+static const uint8_t query_replies[256] = {
+	[PG_BE_ROW_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD,
+	[PG_BE_COMMAND_COMPLETE] = PS_PASS_FORWARD,
+};
 static const uint8_t execute_rows[256] = { [PG_BE_DATA_ROW] = PS_PASS_FORWARD };
 /* The replies to countable entries (below): what completes one of them is
  * counted; a Describe's ParameterDescription and an Execute's rows leave
@@ -460,6 +465,26 @@ static const uint8_t counted_replies[256] = {
 	[PG_BE_PORTAL_SUSPENDED] = PS_PASS_COUNT, [PG_BE_PARAMETER_DESCRIPTION] = PS_PASS_FORWARD,
 	[PG_BE_DATA_ROW] = PS_PASS_FORWARD,
 };
+/* The same, and CommandComplete (an Execute's end), when its tag needs no
+ * reading. */
+static const uint8_t counted_all_replies[256] = {
+	[PG_BE_PARSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_BIND_COMPLETE] = PS_PASS_COUNT,
+	[PG_BE_CLOSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_ROW_DESCRIPTION] = PS_PASS_COUNT,
+	[PG_BE_NO_DATA] = PS_PASS_COUNT, [PG_BE_EMPTY_QUERY] = PS_PASS_COUNT,
+	[PG_BE_PORTAL_SUSPENDED] = PS_PASS_COUNT, [PG_BE_PARAMETER_DESCRIPTION] = PS_PASS_FORWARD,
+	[PG_BE_DATA_ROW] = PS_PASS_FORWARD, [PG_BE_COMMAND_COMPLETE] = PS_PASS_COUNT,
+};
+
+/* Whether a DISCARD ALL or DEALLOCATE ALL run now would change nothing
+ * corral keeps: no statement in the server set, no name in the client's
+ * map. Messages sent later may add some, but discard_all spares those, so
+ * while the head stays where it is a CommandComplete's tag needs no
+ * reading. */
+static bool nothing_to_drop(const struct ps_queue *q)
+{
+	return (q->set == NULL || ps_server_count(q->set) == 0) &&
+	       (q->client == NULL || ps_client_count(q->client) == 0);
+}
 
 /* Whether every entry ahead of the first Sync is countable (and there is
  * one): no reply counted can then belong to anything else, as the Sync's
@@ -484,9 +509,9 @@ const uint8_t *ps_queue_pass_through(const struct ps_queue *q)
 	if (head->action != PS_ACT_FORWARD)
 		return NULL;
 	if (head->kind == PS_KIND_QUERY)
-		return query_rows;
+		return nothing_to_drop(q) ? query_replies : query_rows;
 	if (head->countable && head_segment_countable(q))
-		return counted_replies;
+		return nothing_to_drop(q) ? counted_all_replies : counted_replies;
 	return head->kind == PS_KIND_EXECUTE ? execute_rows : NULL;
 }
 

@@ -230,11 +230,14 @@ enum ps_pass {
  * nothing of corral's is among them: each message that completes one of
  * them is counted instead (ParseComplete, BindComplete, CloseComplete,
  * RowDescription or NoData for a Describe, EmptyQueryResponse or
- * PortalSuspended for an Execute); an Execute's CommandComplete, the
- * Sync's ReadyForQuery, errors and COPY are always shown. Before showing
- * the queue a message, or asking again, the caller hands over the count
- * with ps_queue_answered. Ask again after each message shown, and after
- * pushing a Sync. */
+ * PortalSuspended for an Execute). CommandComplete goes by too (counted
+ * for an Execute) while neither the server set nor the client's map
+ * holds anything a DISCARD ALL or DEALLOCATE ALL would drop; otherwise
+ * its tag must be read. ReadyForQuery, errors, ParameterStatus and COPY
+ * are always shown. Before showing the queue a message, the caller hands
+ * over the count with ps_queue_answered (asking again meanwhile gives the
+ * same table). Ask again after each message shown, after pushing a Sync,
+ * and when a simple Query starts. */
 const uint8_t *ps_queue_pass_through(const struct ps_queue *q);
 
 /* n messages the caller forwarded unseen as PS_PASS_COUNT asked each

@@ -7,12 +7,14 @@
  * after them, the stand-in error, the retagged Execute of the DEALLOCATE
  * stand-in, FunctionCall, replies nobody asked for.
  * Every server message is first offered without its body: when the queue
- * asks for it, nothing may have changed. Each script runs twice: showing
- * the queue every server message, and as the server's stream does, which
- * forwards what the queue's pass table names unseen and hands over the
- * replies it counted before the next message it shows; both runs must
- * give the client the same bytes and leave the same queue. (How the queue
- * keeps the client map and server set honest is check_prepared's.) */
+ * asks for it, nothing may have changed. Each script runs four times:
+ * showing the queue every server message, and as the server's stream
+ * does, which forwards what the queue's pass table names unseen and hands
+ * over the replies it counted before the next message it shows; each with
+ * no client linked, and with one whose map holds a name (so that a
+ * CommandComplete's tag must be read). All runs must give the client the
+ * same bytes and leave the same queue. (How the queue keeps the client
+ * map and server set honest is check_prepared's.) */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,8 @@
  *   's' the server message `arg` (ps_test_server_msg); want: the verdict.
  *   'c' the client ended a COPY.
  *   '?' the state (R ready, K skipping, C copy-in) and length, e.g. "R2".
+ *   '#' the names left in the linked client's map (not checked in the
+ *       runs without one): "0" once a DISCARD ALL has run.
  * `out` is what reached client_out during the step. */
 struct qstep {
 	char op;
@@ -227,10 +231,27 @@ static const struct qstep own_query[] = {
 	{ 's', "C SELECT 1", K, "" }, { 's', "Z I", K, "" }, { '?', "R0", 0, "" }, END,
 };
 
+/* The tags that empty the client's map, from a simple Query and from an
+ * Execute: read even when the stream would forward the rest unseen. */
+static const struct qstep discard_all[] = {
+	{ 'p', "Q>", 1, "" }, { 's', "T", F, "" }, { 's', "C SELECT 1", F, "" },
+	{ 's', "Z I", F, "" }, { '#', "1", 0, "" },
+	{ 'p', "Q>", 1, "" }, { 's', "C DISCARD ALL", F, "" }, { 's', "Z I", F, "" },
+	{ '#', "0", 0, "" }, END,
+};
+
+static const struct qstep deallocate_all_extended[] = {
+	{ 'p', "P>", 1, "" }, { 'p', "B>", 1, "" }, { 'p', "E>", 1, "" }, { 'p', "S>", 1, "" },
+	{ 's', "1", F, "" }, { 's', "2", F, "" }, { 's', "C DEALLOCATE ALL", F, "" },
+	{ 's', "Z I", F, "" }, { '?', "R0", 0, "" }, { '#', "0", 0, "" }, END,
+};
+
 static const struct {
 	const char *name;
 	const struct qstep *steps;
 } scripts[] = {
+	{ "discard all", discard_all },
+	{ "deallocate all, extended", deallocate_all_extended },
 	{ "simple query", simple_query },
 	{ "pipeline", pipeline },
 	{ "pipeline error", pipeline_error },
@@ -360,18 +381,37 @@ static enum ps_verdict sim_server(struct ps_queue *q, struct stream_sim *sim, co
 	return v;
 }
 
+/* A client map holding one name, linked to q. */
+static void link_client_with_a_name(struct ps_queue *q, struct ps_client *client,
+				    struct ps_registry *reg)
+{
+	static const struct pg_oids no_types = { 0 };
+	struct ps_name *n;
+	ps_client_init(client, reg, SIZE_MAX);
+	ck_assert_int_eq(ps_client_add(client, "s0", "select 1", 8, &no_types, &n), PS_CLIENT_ADDED);
+	ps_queue_link(q, client);
+}
+
 START_TEST(test_script)
 {
 	static const struct ps_hash_key key = { 3, 4 };
+	static const char *const runs[] = {
+		"shown all", "through the stream", "shown all, a client with a name",
+		"through the stream, a client with a name",
+	};
 	struct ps_registry *reg = ps_registry_new(&key);
 	struct ps_queue q;
 	ps_queue_init(&q, reg, NULL);
+	struct ps_client client;
+	size_t script = (size_t)_i % N(scripts), mode = (size_t)_i / N(scripts);
+	bool with_client = mode >= 2;
+	if (with_client)
+		link_client_with_a_name(&q, &client, reg);
 	struct pg_buf out;
 	pg_buf_init(&out);
 	struct msg_text t;
-	size_t script = (size_t)_i % N(scripts);
-	struct stream_sim sim = { .on = (size_t)_i >= N(scripts) };
-	const char *name = scripts[script].name, *run = sim.on ? "through the stream" : "shown all";
+	struct stream_sim sim = { .on = mode % 2 == 1 };
+	const char *name = scripts[script].name, *run = runs[mode];
 	const struct qstep *steps = scripts[script].steps;
 	for (size_t i = 0; steps[i].op; i++) {
 		const struct qstep *s = &steps[i];
@@ -387,6 +427,12 @@ START_TEST(test_script)
 			got = sim_server(&q, &sim, s->arg, &out, s->want);
 		} else if (s->op == 'c') {
 			ps_queue_copy_end(&q);
+		} else if (s->op == '#') {
+			sim_hand_over(&q, &sim);
+			if (with_client)
+				ck_assert_msg(ps_client_count(&client) == (size_t)atoi(s->arg),
+					      "%s, %s, step %zu: %zu names", name, run, i,
+					      ps_client_count(&client));
 		} else {
 			sim_hand_over(&q, &sim);
 			check_state(&q, s->arg, i);
@@ -400,6 +446,8 @@ START_TEST(test_script)
 	}
 	ps_queue_fini(&q);
 	ck_assert_uint_eq(q.len, 0);
+	if (with_client)
+		ps_client_fini(&client);
 	pg_buf_fini(&out);
 	ps_registry_free(reg);
 }
@@ -423,6 +471,8 @@ START_TEST(test_pass_tables)
 	ps_queue_init(&q, reg, NULL);
 
 	static const char *const segment[] = { "P>", "B>", "d>", "p>", "E>", "S>", "Q>" };
+	struct ps_client client;
+	link_client_with_a_name(&q, &client, reg);   /* a DISCARD ALL would drop it */
 	const uint8_t *pass = pass_after(&q, segment, N(segment));
 	ck_assert_ptr_nonnull(pass);
 	for (const char *t = "123Tns"; *t; t++)
@@ -431,10 +481,16 @@ START_TEST(test_pass_tables)
 		ck_assert_msg(pass[(uint8_t)*t] == PS_PASS_FORWARD, "%c goes by uncounted", *t);
 	for (const char *t = "CZEGHWdcNSAV"; *t; t++)
 		ck_assert_msg(pass[(uint8_t)*t] == PS_PASS_SHOW, "%c is shown", *t);
+	ps_queue_unlink(&q);
+	ps_client_fini(&client);
+	/* Nothing to drop: an Execute's CommandComplete is counted too. */
+	const uint8_t *all = ps_queue_pass_through(&q);
+	ck_assert(all[PG_BE_COMMAND_COMPLETE] == PS_PASS_COUNT && all[PG_BE_BIND_COMPLETE] == PS_PASS_COUNT);
+	ck_assert(all[PG_BE_READY_FOR_QUERY] == PS_PASS_SHOW && all[PG_BE_ERROR] == PS_PASS_SHOW);
 	ck_assert(!ps_queue_answered(&q, 6));   /* the Sync is not answered so */
 	ck_assert(ps_queue_answered(&q, 4));
 	check_state(&q, "R3", 0);
-	ck_assert_ptr_eq(ps_queue_pass_through(&q), pass);   /* the Execute's rows, counted */
+	ck_assert_ptr_eq(ps_queue_pass_through(&q), all);   /* the Execute's end, counted */
 	ck_assert(ps_queue_answered(&q, 1));
 	ck_assert_ptr_null(ps_queue_pass_through(&q));       /* the Sync: Z is shown */
 	ck_assert(!ps_queue_answered(&q, 1));
@@ -454,11 +510,17 @@ START_TEST(test_pass_tables)
 		ck_assert_msg(i == 2 || pass[PG_BE_DATA_ROW] == PS_PASS_FORWARD, "case %zu", i);
 		ps_queue_fini(&q);
 	}
-	/* A Query's rows and row description go by uncounted. */
+	/* A Query's rows and row description go by uncounted; its
+	 * CommandComplete too while there is nothing to drop. */
 	ps_queue_init(&q, reg, NULL);
 	pass = pass_after(&q, query + 1, 1);
 	ck_assert(pass[PG_BE_ROW_DESCRIPTION] == PS_PASS_FORWARD && pass[PG_BE_DATA_ROW] == PS_PASS_FORWARD);
-	ck_assert(pass[PG_BE_COMMAND_COMPLETE] == PS_PASS_SHOW);
+	ck_assert(pass[PG_BE_COMMAND_COMPLETE] == PS_PASS_FORWARD);
+	link_client_with_a_name(&q, &client, reg);
+	pass = ps_queue_pass_through(&q);
+	ck_assert(pass[PG_BE_DATA_ROW] == PS_PASS_FORWARD && pass[PG_BE_COMMAND_COMPLETE] == PS_PASS_SHOW);
+	ps_queue_unlink(&q);
+	ps_client_fini(&client);
 	ps_queue_fini(&q);
 	ps_registry_free(reg);
 }
@@ -468,7 +530,7 @@ int main(void)
 {
 	Suite *s = suite_create("prepared_queue");
 	TCase *tc = tcase_create("core");
-	tcase_add_loop_test(tc, test_script, 0, 2 * (int)N(scripts));
+	tcase_add_loop_test(tc, test_script, 0, 4 * (int)N(scripts));
 	tcase_add_test(tc, test_pass_tables);
 	suite_add_tcase(s, tc);
 	return msg_run_suite(s);
