@@ -491,8 +491,9 @@ static bool nothing_to_drop(const struct ps_queue *q)
  * ReadyForQuery is shown before any later entry's reply. */
 static bool head_segment_countable(const struct ps_queue *q)
 {
-	for (size_t i = 0; i < q->len; i++) {
-		const struct ps_entry *e = at(q, i);
+	size_t mask = q->cap - 1;
+	for (size_t i = q->head, left = q->len; left > 0; left--, i = (i + 1) & mask) {
+		const struct ps_entry *e = &q->ring[i];
 		if (e->kind == PS_KIND_SYNC)
 			return true;
 		if (!e->countable)
