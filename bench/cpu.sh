@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/cpu.sh — what one transaction costs each pooler, pgbench -S
 # -M simple and -M extended at 10 and 100 clients on a pool of 20:
-#   - CPU time (utime + stime from /proc/PID/stat);
+#   - CPU time (the scheduler's count, /proc/PID/task/*/schedstat);
 #   - user-space instructions (valgrind --tool=callgrind, counters read
 #     with callgrind_control);
 #   - system calls (strace -c -f -p PID), per call name.
@@ -29,7 +29,7 @@ if [ "$BENCH_SMOKE" -eq 1 ]; then
 else
 	modes=(simple extended)
 	client_counts=(10 100)
-	reps=2
+	reps=4
 	trace_reps=3
 	proc_tx=(5000 35000)
 	trace_tx=(20 120)
@@ -219,7 +219,8 @@ bench_md "## CPU per transaction" "" \
 	"(long run − short run) / (difference in transactions): the short runs" \
 	"are ${proc_tx[0]} transactions (CPU) and ${trace_tx[0]} per client (instructions," \
 	"syscalls), the long ones ${proc_tx[1]} and ${trace_tx[1]} per client." \
-	"CPU: the pooler's utime + stime from /proc/PID/stat, median of $reps interleaved pairs;" \
+	"CPU: the pooler's time on a CPU (the scheduler's nanosecond count," \
+	"/proc/PID/task/*/schedstat), median of $reps interleaved pairs;" \
 	"instructions and syscalls: median of $trace_reps pairs (the run-to-run spread is" \
 	"several per cent: how many events one epoll_wait returns moves with the load)." \
 	"Instructions: user space only (valgrind --tool=callgrind), libraries included." \

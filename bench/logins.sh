@@ -69,7 +69,7 @@ bench_summarize
 bench_md "## Logins" "" \
 	"$(nproc) bench/loadgen processes log $n clients in over TCP, each with 100" \
 	"logins in flight, and hold them; timed from the first connect to the last" \
-	"login. Pooler CPU: utime + stime over the same span. A fresh pooler per" \
+	"login. Pooler CPU: its time on a CPU (schedstat) over the same span. A fresh pooler per" \
 	"run, after one warm-up login of the same user; median of $max_reps runs per pooler" \
 	"(interleaved), 1 run with SCRAM. With SCRAM the client (libpq) runs PBKDF2" \
 	"on every login too, so the loadgens' CPU (last column, all runs) bounds the" \
