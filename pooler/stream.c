@@ -175,7 +175,7 @@ static enum send_result send_some(struct stream *dst, const uint8_t *p, size_t l
 {
 	if (dst->ssl)
 		return tls_send_some(dst, p, len, sent);
-	size_t done = 0;   /* a local, not *sent: send() cannot clobber it */
+	size_t done = 0;   /* a local: *sent would be reloaded after every call */
 	while (done < len) {
 		ssize_t n = send(dst->fd, p + done, len - done, MSG_NOSIGNAL);
 		if (n > 0) {
