@@ -1,8 +1,9 @@
 /* iobuf: the byte buffers connections read into, handed out from a
  * per-loop free list so the hot path never calls malloc. A client holds
  * one only while it has unhandled or unsent bytes (an idle client holds
- * none); a server keeps its own (stream.keep_in). Standard buffers have the pool's size (pkt_buf); a message that
- * must be read whole and is larger gets a one-off bigger buffer. */
+ * none); a server keeps its own (stream.keep_in). Standard buffers have
+ * the pool's size (pkt_buf); a message that must be read whole and is
+ * larger gets a one-off bigger buffer. */
 #ifndef CORRAL_POOLER_IOBUF_H
 #define CORRAL_POOLER_IOBUF_H
 

@@ -157,7 +157,7 @@ static enum prepared_verdict on_unnamed_parse(struct prepared_server *ps,
 					      const struct prepared_io *io)
 {
 	io->counters->server_parses++;
-	(void)ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
+	ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
 	ps->unnamed = deallocate_of(ps, p->query);
 	if (ps->unnamed.kind == PS_SQL_OTHER)
 		return PREPARED_FORWARD;
@@ -172,7 +172,7 @@ static enum prepared_verdict on_plain_unnamed_parse(struct prepared_server *ps,
 {
 	io->counters->client_parses++;
 	io->counters->server_parses++;
-	(void)ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
+	ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
 	ps->unnamed.kind = PS_SQL_OTHER;
 	return PREPARED_FORWARD;
 }
@@ -191,7 +191,7 @@ static enum prepared_verdict on_parse(struct prepared_server *ps, const struct p
 		return on_unnamed_parse(ps, &p, io);
 	if (ps->queue.set == NULL) {
 		io->counters->server_parses++;
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
+		ps_queue_push_plain(&ps->queue, PS_KIND_PARSE);
 		return PREPARED_FORWARD;
 	}
 	struct ps_name *n;
@@ -240,7 +240,7 @@ static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg
 		/* The unnamed statement into the unnamed portal, neither a
 		 * DEALLOCATE's: the common case, decided from two bytes. */
 		io->counters->binds++;
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
+		ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
 		return PREPARED_FORWARD;
 	}
 	if (pg_frontend_read_bind(msg, &r, &b) != PG_OK)
@@ -249,12 +249,12 @@ static enum prepared_verdict on_bind(struct prepared_server *ps, const struct pg
 	bind_portal(ps, &b);
 	struct ps_name *n = known(&ps->queue, b.statement);
 	if (n == NULL) {
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
+		ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
 		return PREPARED_FORWARD;
 	}
 	ensure_prepared(ps, io, n->stmt);
 	ps_wire_put_bind(io->server_out, msg, &b, n->stmt);
-	(void)ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
+	ps_queue_push_plain(&ps->queue, PS_KIND_BIND);
 	return PREPARED_CONSUMED;
 }
 
@@ -266,24 +266,25 @@ static enum prepared_verdict on_describe(struct prepared_server *ps, const struc
 	if (msg->body_len == 2 && msg->body[1] == '\0' &&
 	    (msg->body[0] == PG_FE_TARGET_PORTAL || msg->body[0] == PG_FE_TARGET_STATEMENT)) {
 		/* The unnamed portal or statement. */
-		(void)ps_queue_push_plain(&ps->queue, msg->body[0] == PG_FE_TARGET_PORTAL ? PS_KIND_DESCRIBE_PORTAL
-									    : PS_KIND_DESCRIBE_STMT);
+		ps_queue_push_plain(&ps->queue, msg->body[0] == PG_FE_TARGET_PORTAL
+							? PS_KIND_DESCRIBE_PORTAL
+							: PS_KIND_DESCRIBE_STMT);
 		return PREPARED_FORWARD;
 	}
 	if (pg_frontend_read_describe(msg, &r, &t) != PG_OK)
 		return PREPARED_MALFORMED;
 	if (t.kind == PG_FE_TARGET_PORTAL) {
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_PORTAL);
+		ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_PORTAL);
 		return PREPARED_FORWARD;
 	}
 	struct ps_name *n = known(&ps->queue, t.name);
 	if (n == NULL) {
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
+		ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
 		return PREPARED_FORWARD;
 	}
 	ensure_prepared(ps, io, n->stmt);
 	ps_wire_put_describe(io->server_out, n->stmt);
-	(void)ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
+	ps_queue_push_plain(&ps->queue, PS_KIND_DESCRIBE_STMT);
 	return PREPARED_CONSUMED;
 }
 
@@ -310,7 +311,7 @@ static enum prepared_verdict on_close(struct prepared_server *ps, const struct p
 		forget_portal(ps);
 	struct ps_name *n = t.kind == PG_FE_TARGET_STATEMENT ? known(&ps->queue, t.name) : NULL;
 	if (n == NULL) {
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_CLOSE);
+		ps_queue_push_plain(&ps->queue, PS_KIND_CLOSE);
 		return PREPARED_FORWARD;
 	}
 	return remove_name(ps, io, n, PS_KIND_CLOSE, PS_REPLY_CLOSE_COMPLETE);
@@ -333,7 +334,7 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 	const char *query;
 	char name[PS_SQL_NAME_MAX + 1];
 	if (io->query_checked || plain_query(ps->queue.set != NULL, msg)) {
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
+		ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
 		return PREPARED_FORWARD;
 	}
 	if (pg_frontend_read_query(msg, &r, &query) != PG_OK)
@@ -353,7 +354,7 @@ static enum prepared_verdict on_query(struct prepared_server *ps, const struct p
 			.undo = PS_UNDO_NAMES_CLEARED,
 			.u.saved = ps_client_save_and_clear(ps->queue.client) });
 	}
-	(void)ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
+	ps_queue_push_plain(&ps->queue, PS_KIND_QUERY);
 	return PREPARED_FORWARD;
 }
 
@@ -371,7 +372,7 @@ static enum prepared_verdict on_execute(struct prepared_server *ps, const struct
 	if (ps->portal_name != NULL && pg_frontend_read_execute(msg, &r, &x) != PG_OK)
 		return PREPARED_MALFORMED;
 	if (ps->portal_name == NULL || strcmp(x.portal, ps->portal_name) != 0) {
-		(void)ps_queue_push_plain(&ps->queue, PS_KIND_EXECUTE);
+		ps_queue_push_plain(&ps->queue, PS_KIND_EXECUTE);
 		return PREPARED_FORWARD;
 	}
 	struct ps_entry e = { .kind = PS_KIND_EXECUTE, .action = PS_ACT_RETAG };
@@ -398,10 +399,10 @@ static enum prepared_verdict on_other(struct ps_queue *q, uint8_t type)
 {
 	switch (type) {
 	case PG_FE_SYNC:
-		(void)ps_queue_push_plain(q, PS_KIND_SYNC);
+		ps_queue_push_plain(q, PS_KIND_SYNC);
 		break;
 	case PG_FE_FUNCTION_CALL:
-		(void)ps_queue_push_plain(q, PS_KIND_FUNCTION_CALL);
+		ps_queue_push_plain(q, PS_KIND_FUNCTION_CALL);
 		break;
 	case PG_FE_COPY_DONE:
 	case PG_FE_COPY_FAIL:

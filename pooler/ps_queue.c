@@ -81,12 +81,12 @@ static void grow(struct ps_queue *q)
 	q->head = 0;
 }
 
-static void append(struct ps_queue *q, const struct ps_entry *e)
+/* A new entry at the tail, for the caller to fill. */
+static inline struct ps_entry *new_tail(struct ps_queue *q)
 {
 	if (q->len == q->cap)
 		grow(q);
-	*at(q, q->len) = *e;
-	q->len++;
+	return at(q, q->len++);
 }
 
 /* Removes the first n entries (already resolved). */
@@ -217,11 +217,19 @@ void ps_queue_unlink(struct ps_queue *q)
 	q->client = NULL;
 }
 
+/* A Sync is pushed: the open pipeline segment closes, and what it
+ * speculated waits for its ReadyForQuery (ps_queue_must_wait). */
+static void close_segment(struct ps_queue *q)
+{
+	q->spec_closed += q->spec_open;
+	q->spec_open = 0;
+}
+
 bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e)
 {
 	struct ps_entry copy = *e;
 	copy.speculative = false;
-	/* One reply of a type counted_replies counts ends it, and nothing is
+	/* One reply of a type COUNTED_REPLIES counts ends it, and nothing is
 	 * left to do when it does. */
 	copy.countable = copy.kind < PS_KIND_SYNC && plain(&copy);
 	if (q->state == PS_QUEUE_SKIPPING && copy.kind != PS_KIND_SYNC) {
@@ -233,28 +241,26 @@ bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e)
 		return false;
 	}
 	if (copy.kind == PS_KIND_SYNC) {
-		q->spec_closed += q->spec_open;
-		q->spec_open = 0;
+		close_segment(q);
 		q->state = PS_QUEUE_READY;
 	} else if (copy.undo != PS_UNDO_NONE || copy.set_undo != PS_SET_NONE) {
 		copy.speculative = true;
 		q->spec_open++;
 	}
-	append(q, &copy);
+	*new_tail(q) = copy;
 	return true;
 }
 
-bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind)
+void ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind)
 {
-	if (q->state != PS_QUEUE_READY)
-		return ps_queue_push(q, &(struct ps_entry){ .kind = kind, .action = PS_ACT_FORWARD });
-	if (kind == PS_KIND_SYNC) {   /* as ps_queue_push: the open segment closes */
-		q->spec_closed += q->spec_open;
-		q->spec_open = 0;
+	if (q->state != PS_QUEUE_READY) {
+		(void)ps_queue_push(q, &(struct ps_entry){ .kind = kind, .action = PS_ACT_FORWARD });
+		return;
 	}
-	if (q->len == q->cap)
-		grow(q);
-	struct ps_entry *e = at(q, q->len++);
+	if (kind == PS_KIND_SYNC)
+		close_segment(q);
+	/* Written in place: no entry built and copied per message. */
+	struct ps_entry *e = new_tail(q);
 	e->kind = (uint8_t)kind;
 	e->action = PS_ACT_FORWARD;
 	e->reply = PS_REPLY_NONE;
@@ -262,7 +268,6 @@ bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind)
 	e->set_undo = PS_SET_NONE;
 	e->speculative = false;
 	e->countable = kind < PS_KIND_SYNC;
-	return true;
 }
 
 void ps_queue_copy_end(struct ps_queue *q)
@@ -445,35 +450,29 @@ static enum ps_verdict fail(struct ps_queue *q, enum pg_tx_status status,
 	return replace ? PS_CONSUMED : PS_FORWARD;
 }
 
-static const uint8_t query_rows[256] = {
-	[PG_BE_ROW_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD,
-};
-/* The same, and CommandComplete, when its tag needs no reading. */
+/* A Query's rows and row descriptions leave the head where it is. */
+#define QUERY_ROWS [PG_BE_ROW_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD
+/* The replies to countable entries (ps_entry.countable): what completes one of them is
+ * counted; a Describe's ParameterDescription and an Execute's rows leave
+ * the head where it is. */
+#define COUNTED_REPLIES                                                                     \
+	[PG_BE_PARSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_BIND_COMPLETE] = PS_PASS_COUNT,       \
+	[PG_BE_CLOSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_ROW_DESCRIPTION] = PS_PASS_COUNT,     \
+	[PG_BE_NO_DATA] = PS_PASS_COUNT, [PG_BE_EMPTY_QUERY] = PS_PASS_COUNT,                \
+	[PG_BE_PORTAL_SUSPENDED] = PS_PASS_COUNT,                                            \
+	[PG_BE_PARAMETER_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD
+
+/* Each table without CommandComplete, whose tag may need reading (DISCARD
+ * ALL, DEALLOCATE ALL), and with it, for when it needs none. */
+static const uint8_t query_rows[256] = { QUERY_ROWS };
 static const uint8_t query_replies[256] = {
-	[PG_BE_ROW_DESCRIPTION] = PS_PASS_FORWARD, [PG_BE_DATA_ROW] = PS_PASS_FORWARD,
-	[PG_BE_COMMAND_COMPLETE] = PS_PASS_FORWARD,
+	QUERY_ROWS, [PG_BE_COMMAND_COMPLETE] = PS_PASS_FORWARD,
+};
+static const uint8_t counted_replies[256] = { COUNTED_REPLIES };
+static const uint8_t counted_all_replies[256] = {
+	COUNTED_REPLIES, [PG_BE_COMMAND_COMPLETE] = PS_PASS_COUNT,   /* an Execute's end */
 };
 static const uint8_t execute_rows[256] = { [PG_BE_DATA_ROW] = PS_PASS_FORWARD };
-/* The replies to countable entries (below): what completes one of them is
- * counted; a Describe's ParameterDescription and an Execute's rows leave
- * the head where it is. CommandComplete is left out: its tag may need
- * reading (DISCARD ALL, DEALLOCATE ALL). */
-static const uint8_t counted_replies[256] = {
-	[PG_BE_PARSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_BIND_COMPLETE] = PS_PASS_COUNT,
-	[PG_BE_CLOSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_ROW_DESCRIPTION] = PS_PASS_COUNT,
-	[PG_BE_NO_DATA] = PS_PASS_COUNT, [PG_BE_EMPTY_QUERY] = PS_PASS_COUNT,
-	[PG_BE_PORTAL_SUSPENDED] = PS_PASS_COUNT, [PG_BE_PARAMETER_DESCRIPTION] = PS_PASS_FORWARD,
-	[PG_BE_DATA_ROW] = PS_PASS_FORWARD,
-};
-/* The same, and CommandComplete (an Execute's end), when its tag needs no
- * reading. */
-static const uint8_t counted_all_replies[256] = {
-	[PG_BE_PARSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_BIND_COMPLETE] = PS_PASS_COUNT,
-	[PG_BE_CLOSE_COMPLETE] = PS_PASS_COUNT, [PG_BE_ROW_DESCRIPTION] = PS_PASS_COUNT,
-	[PG_BE_NO_DATA] = PS_PASS_COUNT, [PG_BE_EMPTY_QUERY] = PS_PASS_COUNT,
-	[PG_BE_PORTAL_SUSPENDED] = PS_PASS_COUNT, [PG_BE_PARAMETER_DESCRIPTION] = PS_PASS_FORWARD,
-	[PG_BE_DATA_ROW] = PS_PASS_FORWARD, [PG_BE_COMMAND_COMPLETE] = PS_PASS_COUNT,
-};
 
 /* Whether a DISCARD ALL or DEALLOCATE ALL run now would change nothing
  * corral keeps: no statement in the server set, no name in the client's

@@ -176,8 +176,9 @@ bool ps_queue_push(struct ps_queue *q, const struct ps_entry *e);
 
 /* ps_queue_push of a message the client sent on as it is, with nothing
  * of corral's attached ({ .kind = kind, .action = PS_ACT_FORWARD }):
- * the commonest push, made cheap. */
-bool ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind);
+ * the commonest push, made cheap. Whether it was queued is nobody's
+ * concern: nothing of corral's rides on it. */
+void ps_queue_push_plain(struct ps_queue *q, enum ps_kind kind);
 
 /* The client sent CopyDone or CopyFail: COPY_IN ends. */
 void ps_queue_copy_end(struct ps_queue *q);

@@ -168,6 +168,16 @@ enum session_startup_verdict session_params_check_startup(const struct session_p
  * session_params_check_startup; a later SET is not rewritten. */
 void session_params_add_host(struct session_params *client, const char *addr);
 
+/* Whether session_params_diff would find nothing to send (same
+ * arguments), decided without its loop in the common case: the client's
+ * own values are compared with the server's, and which of the server's
+ * values differ from the defaults is remembered in memo until either
+ * changes. Exact, not a guess. */
+bool session_params_in_step(const struct session_param_set *set,
+			    const struct session_params *client,
+			    const struct session_params *defaults,
+			    const struct session_params *server, struct session_params_memo *memo);
+
 /* Appends to out one simple Query that makes server's session match
  * client's, and returns how many parameters it sets (0: nothing appended,
  * nothing to send). The value wanted for parameter i is client's, else
@@ -184,16 +194,6 @@ void session_params_add_host(struct session_params *client, const char *addr);
  * or ErrorResponse (a bad value) and ReadyForQuery. Caveat: PostgreSQL
  * converts the whole query from the server connection's client_encoding,
  * so a non-ASCII value is misread if that encoding is not the client's. */
-/* Whether session_params_diff would find nothing to send (same
- * arguments), decided without its loop in the common case: the client's
- * own values are compared with the server's, and which of the server's
- * values differ from the defaults is remembered in memo until either
- * changes. Exact, not a guess. */
-bool session_params_in_step(const struct session_param_set *set,
-			    const struct session_params *client,
-			    const struct session_params *defaults,
-			    const struct session_params *server, struct session_params_memo *memo);
-
 size_t session_params_diff(const struct session_param_set *set,
 			   const struct session_params *client,
 			   const struct session_params *defaults,

@@ -259,9 +259,23 @@ static inline void forward(struct stream *s, uint32_t total, uint32_t avail)
 	s->body_forwarded = true;
 }
 
-/* Apply the handler's verdict v, other than the forwarding ones, on the
- * message at absolute offset off, total bytes long, of which avail are
- * buffered. Returns false to stop handling (need bytes, paused, closed). */
+/* STREAM_FORWARD or STREAM_FORWARD_LAST on that message: false when
+ * handling stops (the last one until stream_resume). Inline: every
+ * message corral forwards after asking its owner comes here. */
+static inline bool apply_forward(struct stream *s, enum stream_verdict v, uint32_t total,
+				 uint32_t avail)
+{
+	forward(s, total, avail);
+	if (v == STREAM_FORWARD)
+		return true;
+	s->paused = true;
+	s->flushed_hook = true;
+	return false;
+}
+
+/* Apply the handler's verdict v on the message at absolute offset off,
+ * total bytes long, of which avail are buffered. Returns false to stop
+ * handling (need bytes, paused, closed). */
 static bool apply_verdict(struct stream *s, enum stream_verdict v, uint32_t off,
 			  uint32_t total, uint32_t avail)
 {
@@ -269,7 +283,7 @@ static bool apply_verdict(struct stream *s, enum stream_verdict v, uint32_t off,
 	switch (v) {
 	case STREAM_FORWARD:
 	case STREAM_FORWARD_LAST:
-		break;   /* handle_one's */
+		return apply_forward(s, v, total, avail);
 	case STREAM_CONSUMED:
 		drop_range(s, off, total);
 		return true;
@@ -358,14 +372,9 @@ static bool handle_one(struct stream *s, uint32_t off, uint32_t avail)
 	}
 	f.body = avail >= total ? p + PG_HEADER_SIZE : NULL;
 	enum stream_verdict v = s->ops->on_message(s->owner, s, &f);
-	if (v != STREAM_FORWARD && v != STREAM_FORWARD_LAST)
-		return apply_verdict(s, v, off, total, avail);
-	forward(s, total, avail);
-	if (v == STREAM_FORWARD)
-		return true;
-	s->paused = true;
-	s->flushed_hook = true;
-	return false;
+	if (v == STREAM_FORWARD || v == STREAM_FORWARD_LAST)
+		return apply_forward(s, v, total, avail);
+	return apply_verdict(s, v, off, total, avail);
 }
 
 /* avail bytes at absolute offset off continue the body of the last

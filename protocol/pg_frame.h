@@ -50,10 +50,6 @@ static inline enum pg_result pg_frame_check_len(struct pg_reader *r, uint32_t le
 	return PG_OK;
 }
 
-/* Decodes and checks the typed header at the cursor without consuming it.
- * PG_OK: out->type, out->len, out->body_len set (out->body untouched).
- * PG_NEED_MORE: fewer than PG_HEADER_SIZE bytes. PG_ERR_LENGTH: see
- * pg_frame_check_len, offset of the length field. */
 /* The typed header at p (avail bytes there), without a reader, for the
  * proxy's per-message loop. PG_OK: out->type, out->len, out->body_len set
  * (out->body untouched). PG_NEED_MORE: fewer than PG_HEADER_SIZE bytes.
@@ -73,6 +69,10 @@ static inline enum pg_result pg_frame_decode_header(const uint8_t *p, size_t ava
 	return PG_OK;
 }
 
+/* Decodes and checks the typed header at the cursor without consuming it.
+ * PG_OK: out->type, out->len, out->body_len set (out->body untouched).
+ * PG_NEED_MORE: fewer than PG_HEADER_SIZE bytes. PG_ERR_LENGTH: see
+ * pg_frame_check_len, offset of the length field. */
 static inline enum pg_result pg_frame_peek_header(struct pg_reader *r, uint32_t max_len,
 						  struct pg_frame *out)
 {

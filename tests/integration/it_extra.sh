@@ -55,6 +55,18 @@ corral_cleanup() {
 	IT_EXTRA_ROLES=()
 }
 
+# Prints the port a helper server started in the background writes as the
+# first line of file $1, once it is there (5 s at most); fails without.
+it_await_port() {
+	local port
+	for _ in $(seq 1 50); do
+		port=$(head -n 1 "$1" 2>/dev/null)
+		[ -z "$port" ] || { echo "$port"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # Creates login role $1 with password $2 on the harness PostgreSQL (SCRAM)
 # and adds it to corral's auth_file. $1 and $2 must be plain identifiers.
 it_pg_role() {

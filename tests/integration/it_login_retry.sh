@@ -33,12 +33,7 @@ setpriv --pdeathsig KILL -- perl -MIO::Socket::INET -e '
 	my @held;
 	while (my $c = $l->accept) { push @held, $c; }' >"$CORRAL_DIR/silent.port" &
 IT_EXTRA_PIDS+=($!)
-silent_port=
-for _ in $(seq 1 50); do
-	silent_port=$(head -n 1 "$CORRAL_DIR/silent.port")
-	[ -z "$silent_port" ] || break
-	sleep 0.1
-done
+silent_port=$(it_await_port "$CORRAL_DIR/silent.port")
 refused_port=$(corral_free_port) || exit 1
 if [ -z "$silent_port" ]; then
 	corral_not_ok "start a silent server"

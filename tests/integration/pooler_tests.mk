@@ -108,6 +108,7 @@ IT_LIMIT_TESTS = \
 	tests/integration/it_timeouts.sh \
 	tests/integration/it_server_limits.sh \
 	tests/integration/it_login_retry.sh \
+	tests/integration/it_server_out_of_step.sh \
 	tests/integration/it_process.sh
 TESTS += $(IT_LIMIT_TESTS)
 EXTRA_DIST += $(IT_LIMIT_TESTS) tests/integration/it_extra.sh
